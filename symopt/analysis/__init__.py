@@ -1,0 +1,1 @@
+"""Abstract execution: what a program does, found without running it on real tensors."""

@@ -1,0 +1,1 @@
+"""Search: random programs, mutation and regularized evolution (pure: no Ray, no files)."""
