@@ -139,6 +139,15 @@ class _Parser:
                 return self.error(message, line=line, col=self.column(line, found))
         return self.error(message, before)
 
+    def prefixed_error(self, message: str, node: ast.AST, prefix: str):
+        """An error at ``node``, or at ``prefix`` (``*``, ``**``, ``@``) just before it."""
+        line, offset = node.lineno, node.col_offset
+        if 1 <= line <= len(self.lines):
+            before = self.lines[line - 1].encode("utf-8")[:offset].rstrip()
+            if before.endswith(prefix.encode("utf-8")):
+                offset = len(before) - len(prefix)
+        return self.error(message, line=line, col=self.column(line, offset))
+
     def snippet(self, node: ast.AST) -> str:
         """The source text of ``node`` on one line, shortened if long."""
         try:
@@ -275,16 +284,19 @@ class _Parser:
         plain = "parameters are plain names (w, g, state slots..., lr)"
         if fn.decorator_list:
             dec = fn.decorator_list[0]
-            raise self.error(f"decorators are not allowed (`@{self.snippet(dec)}`)", dec)
+            raise self.prefixed_error(
+                f"decorators are not allowed (`@{self.snippet(dec)}`)", dec, "@"
+            )
         if a.posonlyargs:
             raise self.error(
                 f"the positional-only marker `/` is not allowed; {plain}", a.posonlyargs[-1]
             )
         if a.vararg:
-            raise self.error(
+            raise self.prefixed_error(
                 f"`*{a.vararg.arg}` is not allowed; list each state slot as its own parameter, "
                 "e.g. `def train(w, g, m, v, lr)`",
                 a.vararg,
+                "*",
             )
         if a.kwonlyargs:
             raise self.error(
@@ -293,7 +305,7 @@ class _Parser:
                 a.kwonlyargs[0],
             )
         if a.kwarg:
-            raise self.error(f"`**{a.kwarg.arg}` is not allowed; {plain}", a.kwarg)
+            raise self.prefixed_error(f"`**{a.kwarg.arg}` is not allowed; {plain}", a.kwarg, "**")
         if a.defaults:
             param = a.args[len(a.args) - len(a.defaults)]
             default = self.snippet(a.defaults[0])
