@@ -1,0 +1,137 @@
+"""The :class:`Task` value: model, data, step budget, schedule, metric and failure thresholds.
+
+Everything a training loop needs is a pure, jit-traceable method, so an evaluator can compile
+one loop per task and run it with no host round trips::
+
+    params = task.init_params()
+    data, val = task.train_data(), task.val_data()      # pass these as jit *arguments*
+    for step in range(task.num_steps):                   # in practice: lax.scan over steps
+        batch = task.get_batch(data, step)
+        loss, grads = jax.value_and_grad(task.loss)(params, batch)
+        params = <optimizer>(params, grads, lr=task.schedule(step))
+    fitness = task.fitness(params, val, diverged)        # higher is better
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from proxy_tasks.models import accuracy, cross_entropy
+
+FAMILIES = ("vision", "language", "tabular")
+SIZES = (1, 10, 100)
+METRICS = {
+    "val_accuracy": accuracy,
+    "neg_val_loss": lambda logits, labels: -cross_entropy(logits, labels),
+}
+
+
+@dataclass(frozen=True)
+class Task:
+    """One proxy task at one size; a hashable value, built by :func:`proxy_tasks.get_task`.
+
+    Attributes:
+      name, family, size: registry key (``family`` in :data:`FAMILIES`, ``size`` in :data:`SIZES`).
+      num_steps, batch_size, warmup_steps: the training budget and schedule shape.
+      seed: fixes the initial parameters and the batch order.
+      metric_name: ``"val_accuracy"`` (fraction correct on the validation split) or
+        ``"neg_val_loss"`` (minus the mean validation cross-entropy, nats per character).
+      worst_fitness: fitness of a failed run (NaN, Inf or divergence); every finite fitness is
+        clipped to be at least this.
+      divergence_loss: a training loss above this at any step marks the run as diverged. It is
+        ``10 * ln(num_classes)``: ten times the loss of a uniform prediction.
+      model: an object with ``init(key) -> params`` and ``apply(params, x) -> logits``.
+      source: an object with ``train_data``, ``val_data`` and ``get_batch`` (see ``sources``).
+    """
+
+    name: str
+    family: str
+    size: int
+    num_steps: int
+    batch_size: int
+    warmup_steps: int
+    seed: int
+    metric_name: str
+    worst_fitness: float
+    divergence_loss: float
+    model: Any = field(repr=False)
+    source: Any = field(repr=False)
+    description: str = ""
+
+    def init_params(self) -> dict:
+        """Initial parameters: a flat dict of float32 arrays, equal on every call.
+
+        The arrays are fresh copies of a cached set, so a caller may donate them to ``jax.jit``.
+        """
+        return {key: jnp.array(value) for key, value in _init_params(self.model, self.seed).items()}
+
+    def train_data(self) -> dict:
+        """Training arrays plus the ``[num_steps, batch_size]`` int32 batch table.
+
+        Cached per process and shared between callers: pass it to ``jax.jit`` as an argument,
+        never donate it.
+        """
+        return self.source.train_data(self.num_steps, self.batch_size, self.seed)
+
+    def val_data(self) -> dict:
+        """The whole validation set as ``{"x": inputs, "y": int32 labels}`` (cached)."""
+        return self.source.val_data()
+
+    def get_batch(self, train_data: dict, step: jax.Array) -> dict:
+        """Batch number ``step`` (0-based, may be a traced int32) of ``train_data``."""
+        return self.source.get_batch(train_data, step)
+
+    def loss(self, params: dict, batch: dict) -> jax.Array:
+        """Mean training cross-entropy (nats) of ``params`` on ``batch``; a float32 scalar."""
+        return cross_entropy(self.model.apply(params, batch["x"]), batch["y"])
+
+    def evaluate(self, params: dict, val_data: dict) -> jax.Array:
+        """The raw validation metric (higher is better, may be NaN); a float32 scalar."""
+        return METRICS[self.metric_name](self.model.apply(params, val_data["x"]), val_data["y"])
+
+    def has_diverged(self, loss: jax.Array) -> jax.Array:
+        """True where a training loss is NaN, infinite or above :attr:`divergence_loss`."""
+        return ~jnp.isfinite(loss) | (loss > self.divergence_loss)
+
+    def fitness(
+        self, params: dict, val_data: dict, diverged: jax.Array | bool = False
+    ) -> jax.Array:
+        """:meth:`evaluate`, mapped to :attr:`worst_fitness` for a diverged or non-finite run."""
+        raw = self.evaluate(params, val_data)
+        ok = jnp.isfinite(raw) & ~jnp.asarray(diverged)
+        worst = jnp.float32(self.worst_fitness)
+        return jnp.where(ok, jnp.maximum(raw, worst), worst)
+
+    def schedule(self, step: jax.Array) -> jax.Array:
+        """Unit-peak learning-rate multiplier at ``step`` (float32), ``W = warmup_steps``.
+
+        Linear warm-up ``(step + 1) / W`` for ``step < W`` (from 1/W up to 1), then cosine decay
+        ``0.5 * (1 + cos(pi * (step - W) / (num_steps - W)))``, which reaches 0 at ``num_steps``.
+        """
+        t = jnp.asarray(step, jnp.float32)
+        warmup = jnp.float32(max(self.warmup_steps, 1))
+        decay = jnp.float32(max(self.num_steps - self.warmup_steps, 1))
+        progress = jnp.clip((t - warmup) / decay, 0.0, 1.0)
+        cosine = 0.5 * (1.0 + jnp.cos(jnp.float32(math.pi) * progress))
+        return jnp.where(t < warmup, (t + 1.0) / warmup, cosine).astype(jnp.float32)
+
+    def lr_schedule(self, peak: float):
+        """An optax schedule ``count -> peak * schedule(count)`` (optax counts from 0)."""
+        peak32 = jnp.float32(peak)
+        return lambda count: peak32 * self.schedule(count)
+
+    def num_params(self) -> int:
+        """Total number of scalar parameters."""
+        shapes = jax.eval_shape(self.model.init, jax.random.key(self.seed))
+        return sum(int(x.size) for x in jax.tree_util.tree_leaves(shapes))
+
+
+@functools.lru_cache(maxsize=64)
+def _init_params(model: Any, seed: int) -> dict:
+    return model.init(jax.random.key(seed))

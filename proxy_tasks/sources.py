@@ -1,0 +1,115 @@
+"""Where batches come from: fixed index tables, so a batch is a pure function of the step.
+
+A source turns a data set into two pytrees of jnp arrays: ``train_data`` (the data plus a
+precomputed ``[num_steps, batch_size]`` int32 table built with numpy from the task seed) and
+``val_data``. ``get_batch(data, step)`` is a gather on that table, traceable with a traced int32
+``step``, so a whole training run fits in one ``lax.scan`` with no host round trips.
+
+Batches are dicts ``{"x": inputs, "y": int32 labels}``: for :class:`ArraySource` ``x`` is float32
+``[batch, features]`` and ``y`` is ``[batch]``; for :class:`TextSource` both are int32
+``[batch, context]`` and ``y`` is ``x`` shifted by one character.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import jax.numpy as jnp
+import numpy as np
+
+from proxy_tasks import data, text
+
+
+@dataclass(frozen=True)
+class ArraySource:
+    """Rows of a classification data set from :data:`proxy_tasks.data.LOADERS`.
+
+    ``train_limit`` / ``val_limit`` keep only the first rows of each part (None: all of them).
+    Training batches sample without replacement within an epoch: the table is a run of
+    independent permutations of the training rows, cut into ``num_steps`` batches.
+    """
+
+    dataset: str
+    train_limit: int | None = None
+    val_limit: int | None = None
+
+    def split(self) -> data.Split:
+        return data.LOADERS[self.dataset]()
+
+    @property
+    def num_classes(self) -> int:
+        return self.split().num_classes
+
+    def train_data(self, num_steps: int, batch_size: int, seed: int) -> dict:
+        return _array_train_data(self, num_steps, batch_size, seed)
+
+    def val_data(self) -> dict:
+        return _array_val_data(self)
+
+    def get_batch(self, train_data: dict, step) -> dict:
+        rows = train_data["index"][step]
+        x = train_data["x"][rows].astype(jnp.float32) * jnp.float32(self.split().x_scale)
+        return {"x": x, "y": train_data["y"][rows]}
+
+
+@functools.lru_cache(maxsize=32)
+def _array_train_data(source: ArraySource, num_steps: int, batch_size: int, seed: int) -> dict:
+    split = source.split()
+    x, y = split.x_train[: source.train_limit], split.y_train[: source.train_limit]
+    rng = np.random.default_rng(seed)
+    epochs = -(-num_steps * batch_size // len(x))
+    order = np.concatenate([rng.permutation(len(x)) for _ in range(epochs)])
+    index = order[: num_steps * batch_size].reshape(num_steps, batch_size).astype(np.int32)
+    return {"x": jnp.asarray(x), "y": jnp.asarray(y), "index": jnp.asarray(index)}
+
+
+@functools.lru_cache(maxsize=32)
+def _array_val_data(source: ArraySource) -> dict:
+    split = source.split()
+    x = split.x_val[: source.val_limit].astype(np.float32) * np.float32(split.x_scale)
+    return {"x": jnp.asarray(x), "y": jnp.asarray(split.y_val[: source.val_limit])}
+
+
+@dataclass(frozen=True)
+class TextSource:
+    """Windows of ``context + 1`` characters from the Shakespeare corpus (:mod:`proxy_tasks.text`).
+
+    Training windows start at offsets drawn uniformly (with replacement) from the whole training
+    stream; validation uses ``val_windows`` windows spaced evenly over the validation play.
+    """
+
+    context: int
+    val_windows: int
+
+    @property
+    def num_classes(self) -> int:
+        return len(text.VOCAB)
+
+    def train_data(self, num_steps: int, batch_size: int, seed: int) -> dict:
+        return _text_train_data(self, num_steps, batch_size, seed)
+
+    def val_data(self) -> dict:
+        return _text_val_data(self)
+
+    def get_batch(self, train_data: dict, step) -> dict:
+        starts = train_data["starts"][step]
+        window = train_data["tokens"][starts[:, None] + jnp.arange(self.context + 1)]
+        window = window.astype(jnp.int32)
+        return {"x": window[:, :-1], "y": window[:, 1:]}
+
+
+@functools.lru_cache(maxsize=32)
+def _text_train_data(source: TextSource, num_steps: int, batch_size: int, seed: int) -> dict:
+    tokens = text.shakespeare().train
+    rng = np.random.default_rng(seed)
+    starts = rng.integers(0, len(tokens) - source.context, (num_steps, batch_size), np.int32)
+    return {"tokens": jnp.asarray(tokens), "starts": jnp.asarray(starts)}
+
+
+@functools.lru_cache(maxsize=32)
+def _text_val_data(source: TextSource) -> dict:
+    tokens = text.shakespeare().val
+    starts = np.linspace(0, len(tokens) - source.context - 1, source.val_windows).astype(np.int64)
+    window = tokens[starts[:, None] + np.arange(source.context + 1)].astype(np.int32)
+    return {"x": jnp.asarray(window[:, :-1]), "y": jnp.asarray(window[:, 1:])}

