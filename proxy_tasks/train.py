@@ -8,9 +8,10 @@ jit arguments, so a new program does not recompile). Each step::
     loss, grads    = value_and_grad(task.loss)(params, batch)
     params, state  = update(params, grads, state, step)
 
-Once a loss is non-finite or above ``task.divergence_loss`` the run is marked diverged; the steps
-are scanned in chunks (:func:`chunk_length`) and chunks after a divergence are skipped with
-``lax.cond``, so a failed program costs little. Its fitness is ``task.worst_fitness``.
+Steps are scanned in chunks (:func:`chunk_length`) inside a ``lax.while_loop``: the run stops at
+the end of the chunk in which its loss became NaN/Inf or exceeded ``task.divergence_loss`` (its
+fitness is then ``task.worst_fitness``), or at an optional hurdle, so a failed or hopeless program
+costs a fraction of a run.
 """
 
 from __future__ import annotations
@@ -29,57 +30,106 @@ from proxy_tasks.base import Task
 Update = Callable[[Any, Any, Any, jax.Array], tuple[Any, Any]]
 
 
+RUNNING, OK, NONFINITE, DIVERGED, HURDLE = 0, 1, 2, 3, 4
+STATUS_NAMES = {OK: "ok", NONFINITE: "nonfinite", DIVERGED: "diverged", HURDLE: "hurdle"}
+
+
 class TrainOutcome(NamedTuple):
     """What a run returns (all jnp arrays).
 
-    fitness: float32 scalar from :meth:`Task.fitness` (worst fitness if diverged).
-    final_loss: training loss of the last step (NaN when the run diverged before its last chunk).
-    diverged: bool scalar.
-    losses: float32 ``[num_steps]`` training loss per step (NaN for skipped chunks).
+    fitness: float32 scalar from :meth:`Task.fitness`; the worst fitness if the run failed, and
+      the fitness measured at the hurdle if it stopped there.
+    final_loss: training loss of the last step run.
+    status: int32, one of ``OK``, ``DIVERGED`` (a loss above ``task.divergence_loss``, Inf
+      included), ``NONFINITE`` (a NaN loss or non-finite weights without such a blow-up) or
+      ``HURDLE`` (stopped below the hurdle); see :data:`STATUS_NAMES`.
+    steps: int32, the number of steps run (a failed run stops at the end of its chunk).
+    losses: float32 ``[num_steps]`` training loss per step (NaN for steps not run).
     params: the trained parameters.
     """
 
     fitness: jax.Array
     final_loss: jax.Array
-    diverged: jax.Array
+    status: jax.Array
+    steps: jax.Array
     losses: jax.Array
     params: Any
 
+    @property
+    def diverged(self) -> jax.Array:
+        return (self.status == NONFINITE) | (self.status == DIVERGED)
+
 
 def train_loop(
-    task: Task, update: Update, params: Any, opt_state: Any, train_data: Any, val_data: Any
+    task: Task,
+    update: Update,
+    params: Any,
+    opt_state: Any,
+    train_data: Any,
+    val_data: Any,
+    hurdle_step: jax.Array | int = -1,
+    hurdle_fitness: jax.Array | float = -jnp.inf,
+    unravel: Callable[[Any], Any] = lambda params: params,
 ) -> TrainOutcome:
-    """Train ``params`` for ``task.num_steps`` steps with ``update`` inside one ``lax.scan``.
+    """Train ``params`` for ``task.num_steps`` steps with ``update``; traceable.
 
     ``update(params, grads, opt_state, step) -> (params, opt_state)`` receives the int32 step;
-    the learning rate it should use is ``task.schedule(step)`` times its own peak. Traceable:
-    call it under ``jax.jit`` with ``train_data`` and ``val_data`` as arguments (closing over
-    them would embed the data set in the compiled program as constants).
+    the learning rate it should use is ``task.schedule(step)`` times its own peak. Steps run in
+    chunks (a ``lax.scan`` each) inside a ``lax.while_loop`` that stops after the chunk in which
+    the loss became NaN/Inf or diverged, or after the chunk holding ``hurdle_step`` when the
+    fitness there is below ``hurdle_fitness`` (one extra validation; ``hurdle_step < 0``: none).
+    ``unravel`` maps the carried ``params`` to the model's pytree (an interpreter carries one flat
+    vector). Call it under ``jax.jit`` with the data as arguments (closing over them would embed
+    the data set in the compiled program as constants).
     """
-
-    def live_step(carry, step):
-        params, opt_state, diverged = carry
-        batch = task.get_batch(train_data, step)
-        loss, grads = jax.value_and_grad(task.loss)(params, batch)
-        params, opt_state = update(params, grads, opt_state, step)
-        return (params, opt_state, diverged | task.has_diverged(loss)), loss
-
-    def live_chunk(carry, steps):
-        return jax.lax.scan(live_step, carry, steps)
-
-    def dead_chunk(carry, steps):
-        return carry, jnp.full(steps.shape, jnp.nan, jnp.float32)
-
-    def chunk_fn(carry, steps):
-        return jax.lax.cond(carry[2], dead_chunk, live_chunk, carry, steps)
-
     chunk = chunk_length(task.num_steps)
-    steps = jnp.arange(task.num_steps, dtype=jnp.int32).reshape(-1, chunk)
-    carry = (params, opt_state, jnp.array(False))
-    (params, _, diverged), losses = jax.lax.scan(chunk_fn, carry, steps)
-    losses = losses.reshape(task.num_steps)
-    fitness = task.fitness(params, val_data, diverged)
-    return TrainOutcome(fitness, losses[-1], diverged, losses, params)
+    num_chunks = task.num_steps // chunk
+
+    def loss_fn(params, batch):
+        return task.loss(unravel(params), batch)
+
+    def one_step(carry, step):
+        params, opt_state, nonfinite, diverged = carry
+        batch = task.get_batch(train_data, step)
+        loss, grads = jax.value_and_grad(loss_fn)(params, batch)
+        params, opt_state = update(params, grads, opt_state, step)
+        nonfinite = nonfinite | ~jnp.isfinite(loss)
+        diverged = diverged | (loss > task.divergence_loss)
+        return (params, opt_state, nonfinite, diverged), loss
+
+    def one_chunk(carry):
+        index, params, opt_state, _, losses, partial = carry
+        steps = index * chunk + jnp.arange(chunk, dtype=jnp.int32)
+        no = jnp.array(False)
+        (params, opt_state, nonfinite, diverged), chunk_losses = jax.lax.scan(
+            one_step, (params, opt_state, no, no), steps
+        )
+        losses = jax.lax.dynamic_update_slice(losses, chunk_losses, (index * chunk,))
+        status = jnp.where(diverged, DIVERGED, jnp.where(nonfinite, NONFINITE, RUNNING))
+        done = (index + 1) * chunk
+        at_hurdle = (status == RUNNING) & (done >= hurdle_step) & (done - chunk < hurdle_step)
+        partial = jax.lax.cond(
+            at_hurdle, lambda: task.fitness(unravel(params), val_data), lambda: partial
+        )
+        status = jnp.where(at_hurdle & (partial < hurdle_fitness), HURDLE, status)
+        return index + 1, params, opt_state, status, losses, partial
+
+    def running(carry):
+        return (carry[0] < num_chunks) & (carry[3] == RUNNING)
+
+    losses = jnp.full((task.num_steps,), jnp.nan, jnp.float32)
+    worst = jnp.float32(task.worst_fitness)
+    carry = (jnp.int32(0), params, opt_state, jnp.int32(RUNNING), losses, worst)
+    index, params, _, status, losses, partial = jax.lax.while_loop(running, one_chunk, carry)
+    finite = jnp.all(jnp.array([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(params)]))
+    status = jnp.where((status == RUNNING) & ~finite, NONFINITE, status)
+    failed = (status == NONFINITE) | (status == DIVERGED)
+    fitness = task.fitness(unravel(params), val_data, failed)
+    fitness = jnp.where(status == HURDLE, partial, fitness)
+    status = jnp.where(status == RUNNING, OK, status)
+    steps = index * chunk
+    final_loss = losses[jnp.maximum(steps - 1, 0)]
+    return TrainOutcome(fitness, final_loss, status, steps, losses, params)
 
 
 def chunk_length(num_steps: int, chunks: int = 10) -> int:
@@ -145,6 +195,7 @@ def train_optax(task: Task, optimizer: optax.GradientTransformation) -> dict:
         "fitness": float(outcome.fitness),
         "final_loss": float(outcome.final_loss),
         "diverged": bool(outcome.diverged),
+        "status": STATUS_NAMES[int(outcome.status)],
         "seconds": seconds,
         "compile_seconds": trainer.compile_seconds,
     }

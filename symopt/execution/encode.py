@@ -1,0 +1,167 @@
+"""Programs as data for the compiled-once interpreter: op codes, registers and constants.
+
+Every value lives in a register holding one flat vector the size of the parameters; a Scalar is
+held broadcast over the vector, so Trees and Scalars share one register file. Registers:
+
+    0, 1, 2      w, g, lr (written at the start of each step)
+    3 .. 3+S     the state slots (S = ``max_states``; zero at the start of training)
+    then         constants (written once, before training)
+    then         one register per statement
+
+A statement writes a fresh register, except the statement that produces a state slot's next
+value, which writes the slot's own register when no later statement still reads the slot's old
+value. Other slots get an exact copy (``mul(x, 1.0)``) at the end of the body, through fresh
+registers when slots are permuted. So no state ever moves between steps, and each program is a
+table of ``(op, dst, a, b, c)`` rows plus the initial register values. Dead statements and dead
+state slots are dropped first (``symopt.analysis.liveness``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from symopt.analysis.liveness import prune
+from symopt.dsl.ops import OPS
+from symopt.dsl.program import Program
+from symopt.errors import SymoptError
+
+OP_CODES = {name: code for code, name in enumerate(OPS)}
+
+
+class EncodeError(SymoptError):
+    """A program too large for the interpreter's fixed register layout."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The static sizes of a compiled interpreter; a program must fit them."""
+
+    max_statements: int = 48
+    max_states: int = 4
+    max_constants: int = 48
+
+    lr: int = 2
+
+    @property
+    def first_constant(self) -> int:
+        return 3 + self.max_states
+
+    @property
+    def first_temp(self) -> int:
+        return self.first_constant + self.max_constants
+
+    @property
+    def num_registers(self) -> int:
+        return self.first_temp + self.max_statements + 2 * self.max_states
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """One program as arrays: ``code[:length]`` rows ``(op, dst, a, b, c)``, ``init`` values of
+    every register (constants; zero elsewhere) and ``update``, the register of the update."""
+
+    code: np.ndarray
+    length: int
+    init: np.ndarray
+    update: int
+
+
+class _Builder:
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.init = np.zeros(layout.num_registers, np.float32)
+        self.constants: dict[float, int] = {}
+        self.rows: list[tuple[int, ...]] = []
+        self.next_temp = layout.first_temp
+
+    def constant(self, value: float) -> int:
+        value32 = np.float32(value)
+        key = float(value32)
+        if key not in self.constants:
+            if len(self.constants) == self.layout.max_constants:
+                raise EncodeError(
+                    f"the program has more than {self.layout.max_constants} constants"
+                )
+            self.constants[key] = self.layout.first_constant + len(self.constants)
+            self.init[self.constants[key]] = value32
+        return self.constants[key]
+
+    def temp(self) -> int:
+        self.next_temp += 1
+        return self.next_temp - 1
+
+    def emit(self, op: str, dst: int, args: list[int]) -> None:
+        self.rows.append((OP_CODES[op], dst, *args, *[0] * (3 - len(args))))
+
+
+def encode(program: Program, layout: Layout) -> Encoded:
+    """The live part of ``program`` as interpreter data; ``EncodeError`` if it does not fit."""
+    program = prune(program)
+    if program.num_states > layout.max_states:
+        raise EncodeError(
+            f"the program has {program.num_states} live state slots; this evaluator allows "
+            f"{layout.max_states}"
+        )
+    if len(program.body) > layout.max_statements:
+        raise EncodeError(
+            f"the program has {len(program.body)} live statements; this evaluator allows "
+            f"{layout.max_statements}"
+        )
+    build = _Builder(layout)
+    state_reg = {name: 3 + j for j, name in enumerate(program.states)}
+    env = {program.weight: 0, program.grad: 1, program.lr: layout.lr, **state_reg}
+    direct = _direct_producers(program)
+    for i, stmt in enumerate(program.body):
+        op = OPS[stmt.op]
+        if op.arity == 0:  # a named constant such as get_pi(): no statement at all
+            env[stmt.target] = build.constant(float(op.jax(np)))
+            continue
+        args = [env[a] if isinstance(a, str) else build.constant(a) for a in stmt.args]
+        dst = state_reg[program.states[direct[i]]] if i in direct else build.temp()
+        build.emit(stmt.op, dst, args)
+        env[stmt.target] = dst
+    _copy_states(program, env, state_reg, build)
+    code = np.zeros((layout.max_statements + 2 * layout.max_states, 5), np.int32)
+    code[: len(build.rows)] = build.rows
+    return Encoded(code, len(build.rows), build.init, env[program.returns[0]])
+
+
+def _direct_producers(program: Program) -> dict[int, int]:
+    """Statement index -> state slot it may write in place (see the module docstring)."""
+    last_assign = {s.target: i for i, s in enumerate(program.body)}
+    direct: dict[int, int] = {}
+    for j, (name, new) in enumerate(zip(program.states, program.returns[1:], strict=True)):
+        k = last_assign.get(new)
+        if k is not None and k not in direct and not _old_value_read_after(program, name, k):
+            direct[k] = j
+    return direct
+
+
+def _old_value_read_after(program: Program, state: str, k: int) -> bool:
+    """Whether anything after statement ``k`` reads the incoming value of slot ``state``."""
+    for i, stmt in enumerate(program.body):
+        if i > k and state in stmt.variables():
+            return True
+        if stmt.target == state:
+            return False  # from here on the name means a new value
+    return state in program.returns  # read at the end of the step, as an output
+
+
+def _copy_states(program, env, state_reg, build: _Builder) -> None:
+    """Exact copies (``x * 1.0``) of the next values that were not written in place."""
+    moves = [
+        (state_reg[name], env[new])
+        for name, new in zip(program.states, program.returns[1:], strict=True)
+        if env[new] != state_reg[name]
+    ]
+    one = build.constant(1.0) if moves else 0
+    if any(src in state_reg.values() for _, src in moves):  # a permutation: go through temps
+        staged = []
+        for dst, src in moves:
+            staged.append((dst, build.temp()))
+            build.emit("mul", staged[-1][1], [src, one])
+        moves = staged
+    for dst, src in moves:
+        build.emit("mul", dst, [src, one])

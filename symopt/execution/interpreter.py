@@ -1,0 +1,87 @@
+"""The compiled-once interpreter: one XLA computation per task trains any encoded program.
+
+The parameters are one flat float32 vector. Each step writes ``w``, ``g`` and ``lr`` into the
+first registers, runs the program's statements with ``lax.fori_loop`` (each dispatched by
+``lax.switch`` over the 45 ops; a branch reads its operands from the whole register file and
+returns only the new value, which is written back in place) and applies ``w = w - update``. State
+slots live in registers of their own and never move (``symopt.execution.encode``). Programs change
+only the *values* of the arguments, never their shapes, so no program compiles anything. The loop
+around it is the task's own ``proxy_tasks.train_loop``.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+from jax.flatten_util import ravel_pytree
+
+from proxy_tasks import train_loop
+from symopt.dsl.ops import OPS
+from symopt.execution.encode import Layout
+
+
+class FlatTrees:
+    """The tree algebra of the interpreter: a Tree is one flat vector (see ``symopt.dsl.ops``)."""
+
+    def __init__(self, segments: np.ndarray, num_segments: int) -> None:
+        self.segments = jnp.asarray(segments)
+        self.num_segments = num_segments
+
+    def map(self, fn, *trees):
+        return fn(*trees)
+
+    def sum(self, tree):
+        return jnp.sum(tree)
+
+    def tensor_sum(self, tree):
+        sums = jax.ops.segment_sum(tree, self.segments, self.num_segments)
+        return sums[self.segments]
+
+
+def _branch(op, trees: FlatTrees, size: int):
+    def run(regs, a, b, c):
+        args = [regs[i] for i in (a, b, c)[: op.arity]]
+        value = op.jax(jnp, trees, *args) if op.level == "tree" else op.jax(jnp, *args)
+        return jnp.broadcast_to(jnp.asarray(value, jnp.float32), (size,))
+
+    return run
+
+
+def make_trainer(task, layout: Layout):
+    """``train(code, length, init, update_reg, hurdle_step, hurdle_fitness, data, val)``.
+
+    Trains one encoded program on ``task`` and returns
+    ``(fitness, status, steps, final_loss, losses)`` (see ``proxy_tasks.TrainOutcome``). Every
+    argument is an array, so under ``jax.jit`` it is traced and compiled once per task and layout.
+    """
+    params0 = task.init_params()
+    flat0, unravel = ravel_pytree(params0)
+    size = int(flat0.size)
+    leaves = jax.tree.leaves(params0)
+    segments = np.concatenate([np.full(leaf.size, i, np.int32) for i, leaf in enumerate(leaves)])
+    branches = [_branch(op, FlatTrees(segments, len(leaves)), size) for op in OPS.values()]
+
+    def train(code, length, init, update_reg, hurdle_step, hurdle_fitness, data, val):
+        def run_statements(regs):
+            def body(i, regs):
+                row = code[i]
+                value = lax.switch(row[0], branches, regs, row[2], row[3], row[4])
+                return lax.dynamic_update_index_in_dim(regs, value, row[1], 0)
+
+            return lax.fori_loop(0, length, body, regs)
+
+        def update(w, g, regs, step):
+            lr = jnp.broadcast_to(task.schedule(step), (size,))
+            inputs = jnp.stack([w, g, lr])
+            regs = run_statements(lax.dynamic_update_slice_in_dim(regs, inputs, 0, axis=0))
+            return w - regs[update_reg], regs
+
+        regs0 = jnp.broadcast_to(init[:, None], (layout.num_registers, size))
+        outcome = train_loop(
+            task, update, flat0, regs0, data, val, hurdle_step, hurdle_fitness, unravel
+        )
+        return outcome.fitness, outcome.status, outcome.steps, outcome.final_loss, outcome.losses
+
+    return train
