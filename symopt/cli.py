@@ -34,6 +34,56 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _get_task(name: str, size: int, seed: int | None):
+    import dataclasses
+
+    import proxy_tasks
+
+    task = proxy_tasks.get_task(name, size)
+    return task if seed is None else dataclasses.replace(task, seed=seed)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    import json
+
+    programs = [load_program(spec) for spec in args.programs]  # every parse error before compiling
+    task = _get_task(args.task, args.size, args.seed)
+    from symopt.execution.evaluator import Evaluator
+
+    evaluator = Evaluator(task)
+    width = max(len(spec) for spec in args.programs)
+    for spec, program in zip(args.programs, programs, strict=True):
+        (result,) = evaluator.evaluate([program])
+        if args.json:
+            record = {"program": spec, "task": task.name, "size": task.size, "seed": task.seed}
+            record |= {k: v for k, v in result.__dict__.items() if k != "losses"}
+            print(json.dumps(record), flush=True)
+            continue
+        line = (
+            f"{spec:<{width}}  fitness={result.fitness:.4f}  {task.metric_name}  "
+            f"status={result.status}  steps={result.steps}  loss={result.final_loss:.4g}  "
+            f"time={result.seconds:.3f}s"
+        )
+        print(line + (f"  ({result.reason})" if result.reason else ""), flush=True)
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    import json
+
+    from symopt.bench import run_bench, summary
+
+    quiet = args.json
+    result = run_bench(
+        args.task,
+        candidates=args.candidates,
+        memory_candidates=args.memory_candidates,
+        progress=(lambda message: None) if quiet else (lambda m: print(m, file=sys.stderr)),
+    )
+    print(json.dumps(result.as_dict()) if args.json else summary(result))
+    return 0
+
+
 def _write_output(text: str, output: str | None) -> None:
     if output is None:
         sys.stdout.write(text)
@@ -61,6 +111,29 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--to", choices=["optax"], default="optax", help="target framework")
     export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     export.set_defaults(func=cmd_export)
+
+    evaluate = sub.add_parser(
+        "eval",
+        help="train programs on a proxy task and print their fitness",
+        description="Train each PROGRAM on one proxy task (one process, one compilation).",
+    )
+    evaluate.add_argument("programs", nargs="+", metavar="PROGRAM")
+    evaluate.add_argument("--task", required=True, help="proxy task name, e.g. digits_mlp")
+    evaluate.add_argument("--size", type=int, default=1, help="task size: 1, 10 or 100")
+    evaluate.add_argument("--seed", type=int, help="initialisation and batch-order seed")
+    evaluate.add_argument("--json", action="store_true", help="one JSON object per program")
+    evaluate.set_defaults(func=cmd_eval)
+
+    bench = sub.add_parser(
+        "bench",
+        help="measure evaluator throughput",
+        description="Native optax vs the interpreter vs per-program jit, and memory over a stream.",
+    )
+    bench.add_argument("--task", default="digits_mlp")
+    bench.add_argument("--candidates", type=int, default=50, help="stream length for (b)")
+    bench.add_argument("--memory-candidates", type=int, default=1000)
+    bench.add_argument("--json", action="store_true", help="print one JSON object")
+    bench.set_defaults(func=cmd_bench)
     return parser
 
 
@@ -70,6 +143,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except SymoptError as err:
+        print(f"symopt: error: {err}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except Exception as err:
+        from proxy_tasks import TaskError
+
+        if not isinstance(err, TaskError):
+            raise
         print(f"symopt: error: {err}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:

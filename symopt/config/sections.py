@@ -1,0 +1,168 @@
+"""The sections of a campaign config: one frozen, strict pydantic model per YAML mapping.
+
+Strict means a value keeps the type YAML gave it: ``population: "100"`` or ``population: 1.5`` is
+refused rather than converted (a float field does accept a whole number). Unknown keys are refused
+(``extra="forbid"``). Each field's docstring is its description in the JSON schema.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from symopt.config.messages import describe
+
+Int = Annotated[int, Strict()]
+Float = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+Str = Annotated[str, Strict()]
+
+
+def problem(message: str, *key: str | int) -> PydanticCustomError:
+    """A validation error whose text is ``message``; ``key`` extends the error's location."""
+    return PydanticCustomError("symopt", "{message}", {"message": message, "key": key})
+
+
+class Section(BaseModel):
+    """Base of every config model: unknown keys refused, values frozen, docstrings described."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class TaskSettings(Section):
+    """One proxy task; the campaign's fitness is the mean of its tasks' fitnesses."""
+
+    name: Str
+    """A registered proxy task (one of ``proxy_tasks.task_names()``), e.g. ``digits_mlp``."""
+    size: Int = 1
+    """The task's size, one of ``proxy_tasks.SIZES``: 1, 10 or 100 (about 1x, 10x, 100x compute)."""
+
+    @field_validator("name")
+    @classmethod
+    def _known_task(cls, name: str) -> str:
+        from proxy_tasks import task_names  # imports jax, so only when a task is validated
+
+        known = task_names()
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(known)})"
+            raise problem(f"unknown task '{name}'{hint}")
+        return name
+
+    @field_validator("size")
+    @classmethod
+    def _known_size(cls, size: int) -> int:
+        from proxy_tasks import SIZES
+
+        if size not in SIZES:
+            choices = ", ".join(map(str, SIZES[:-1])) + f" or {SIZES[-1]}"
+            raise problem(f"must be {choices}, got {size}")
+        return size
+
+
+class MutationSettings(Section):
+    """How a tournament winner is mutated into a child (``symopt.search.mutation``)."""
+
+    insert: Annotated[Float, Field(ge=0)] = 1.0
+    """Relative weight of inserting a random statement."""
+    delete: Annotated[Float, Field(ge=0)] = 1.0
+    """Relative weight of deleting a statement."""
+    modify: Annotated[Float, Field(ge=0)] = 1.0
+    """Relative weight of changing one argument (a variable, or a constant scaled by 2^N(0,1))."""
+    redraw_prob: Annotated[Float, Field(ge=0, le=1)] = 0.1
+    """Probability that a modified constant is redrawn from N(0,1) instead of scaled."""
+    max_tries: Annotated[Int, Field(ge=1)] = 100
+    """Attempts at a valid child that differs from its parent before the mutation gives up."""
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> MutationSettings:
+        if not any(self.weights.values()):
+            raise problem("the insert, delete and modify weights are all 0, so nothing can mutate")
+        return self
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """The relative weights by mutation kind, as ``symopt.search.MutationConfig`` takes them."""
+        return {"insert": self.insert, "delete": self.delete, "modify": self.modify}
+
+
+class BudgetSettings(Section):
+    """When the search stops: at whichever limit comes first. At least one must be set.
+
+    A ``budget:`` mapping in the file leaves the limits it omits unset (null); omitting
+    ``budget:`` altogether gives 2000 evaluations and no time limit.
+    """
+
+    max_evaluations: Annotated[Int, Field(ge=1)] | None = None
+    """Stop after this many programs have been evaluated (cache hits included); null = no limit."""
+    max_seconds: Annotated[Float, Field(gt=0)] | None = None
+    """Stop after this many seconds of wall-clock time; null = no limit."""
+
+    @model_validator(mode="after")
+    def _some_limit(self) -> BudgetSettings:
+        if self.max_evaluations is None and self.max_seconds is None:
+            raise problem("set max_evaluations, max_seconds or both, or the search never stops")
+        return self
+
+
+class RestartSettings(Section):
+    """Restarting the population when the search stalls."""
+
+    plateau: Annotated[Int, Field(ge=1)] | None = None
+    """Restart after this many evaluations without a new best fitness; null = never restart."""
+    from_: Literal["best", "seed"] = Field("best", alias="from")
+    """``best``: refill the population from the best program so far; ``seed``: from the seed."""
+
+
+class HurdleSettings(Section):
+    """Early stopping of hopeless candidates, to spend the budget on promising ones."""
+
+    fraction: Annotated[Float, Field(gt=0, lt=1)] = 0.25
+    """Where the hurdle stands, as a fraction of each task's training steps."""
+    quantile: Annotated[Float, Field(ge=0, le=1)] = 0.5
+    """A candidate whose fitness at the hurdle is below this quantile of the current population's
+    fitness is stopped there (and keeps that fitness)."""
+
+
+class BackendSettings(Section):
+    """Where programs are evaluated (DESIGN.md section 6)."""
+
+    kind: Literal["local", "ray"] = "local"
+    """``local``: in this process; ``ray``: on Ray actors (a local Ray instance, or a cluster)."""
+    workers: Int | Literal["auto"] = "auto"
+    """Evaluations in flight at once; ``auto``: 1 for local, the cluster's CPU count for ray."""
+    address: Str | None = None
+    """The Ray cluster to join (as in ``ray.init(address=...)``); null starts a local Ray
+    instance. Only with ``kind: ray``."""
+
+    @field_validator("workers", mode="before")
+    @classmethod
+    def _workers(cls, workers: object) -> object:
+        if workers == "auto":
+            return workers
+        if not isinstance(workers, int) or isinstance(workers, bool):
+            raise problem(f"must be a whole number or 'auto', got {describe(workers)}")
+        if workers < 1:
+            raise problem(f"must be at least 1 (or 'auto'), got {workers}")
+        return workers
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, address: str | None) -> str | None:
+        if address is not None and not address.strip():
+            raise problem("must not be empty; use null to start a local Ray instance")
+        return address
+
+    @model_validator(mode="after")
+    def _address_needs_ray(self) -> BackendSettings:
+        if self.address is not None and self.kind != "ray":
+            raise problem(f"only applies with kind 'ray', but kind is '{self.kind}'", "address")
+        return self
+
+    def worker_count(self, available_cpus: int) -> int:
+        """The number of workers: ``workers`` itself, or resolved from ``auto`` as documented."""
+        if self.workers != "auto":
+            return self.workers
+        return max(1, available_cpus) if self.kind == "ray" else 1
