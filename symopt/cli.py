@@ -84,6 +84,49 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    from symopt.campaign import Campaign
+    from symopt.config import load_config
+
+    config = load_config(args.config)
+    if args.out:
+        config = config.updated({"out": args.out}, source="--out")
+    if args.address:
+        backend = {"kind": "ray", "address": args.address}
+        config = config.updated({"backend": backend}, source="--address")
+    campaign = Campaign(config, resume=args.resume, show_progress=not args.quiet)
+    outcome = campaign.run()
+    run_dir = outcome.run_dir
+    if outcome.interrupted:
+        print(
+            f"symopt: interrupted after {outcome.trained} trained evaluations; the run is saved in "
+            f"{run_dir}. Resume with: symopt search {args.config} --out {run_dir} --resume",
+            file=sys.stderr,
+        )
+        return 130
+    best = outcome.best
+    print(
+        f"{outcome.stop_reason}: {outcome.trained} trained, {outcome.judged} judged in "
+        f"{outcome.seconds:.0f}s; run saved in {run_dir}"
+    )
+    if best is not None:
+        print(f"best #{best.id}, fitness {best.fitness:.4f}:\n{best.program.rstrip()}")
+    print(f"see: symopt show {run_dir}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    import json
+
+    from symopt.show import render, summarize
+    from symopt.store import RunStore
+
+    with RunStore.open_readonly(Path(args.run_dir)) as store:
+        summary = summarize(store, args.top)
+    print(json.dumps(summary, indent=1) if args.json else render(summary))
+    return 0
+
+
 def _write_output(text: str, output: str | None) -> None:
     if output is None:
         sys.stdout.write(text)
@@ -101,6 +144,28 @@ def build_parser() -> argparse.ArgumentParser:
         description="Discover neural-network optimizers by evolutionary program search.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    search = sub.add_parser(
+        "search",
+        help="run an evolutionary search campaign",
+        description="Run the campaign in CONFIG (YAML) and store every evaluation in its run dir.",
+    )
+    search.add_argument("config", metavar="CONFIG.yaml")
+    search.add_argument("--out", metavar="DIR", help="run directory (default: runs/<name>)")
+    search.add_argument("--address", metavar="RAY_ADDRESS", help="join this Ray cluster")
+    search.add_argument("--resume", action="store_true", help="continue the run in the run dir")
+    search.add_argument("--quiet", action="store_true", help="no progress line")
+    search.set_defaults(func=cmd_search)
+
+    show = sub.add_parser(
+        "show",
+        help="best programs, fitness, lineage and counts of a run",
+        description="Summarize a run directory (safe while its search is running).",
+    )
+    show.add_argument("run_dir", metavar="RUN_DIR")
+    show.add_argument("--top", type=int, default=5, metavar="K")
+    show.add_argument("--json", action="store_true", help="print one JSON object")
+    show.set_defaults(func=cmd_show)
 
     export = sub.add_parser(
         "export",

@@ -44,8 +44,17 @@ class MutationFailed(Exception):
     """No valid, different child was found within ``max_tries``."""
 
 
-def mutate(rng: random.Random, parent: Program, config: MutationConfig) -> tuple[Program, int]:
-    """A valid child that differs from ``parent``, and the number of tries it took."""
+@dataclass(frozen=True)
+class Mutant:
+    """A child, the mutation that made it, and how many tries it took to find a valid one."""
+
+    program: Program
+    kind: str
+    tries: int
+
+
+def mutate(rng: random.Random, parent: Program, config: MutationConfig) -> Mutant:
+    """A valid child that differs from ``parent``."""
     kinds = [k for k in MUTATIONS if config.weights.get(k, 0) > 0]
     weights = [config.weights[k] for k in kinds]
     for tries in range(1, config.max_tries + 1):
@@ -59,7 +68,7 @@ def mutate(rng: random.Random, parent: Program, config: MutationConfig) -> tuple
             infer_kinds(child)
         except ProgramError:
             continue
-        return child, tries
+        return Mutant(child, kind, tries)
     raise MutationFailed(f"no valid child in {config.max_tries} tries")
 
 
@@ -138,5 +147,5 @@ def random_walk(rng: random.Random, start: Program, config: MutationConfig, step
     """``start`` after ``steps`` successive mutations: a stream of realistic search candidates."""
     program = start
     for _ in range(steps):
-        program, _ = mutate(rng, program, config)
+        program = mutate(rng, program, config).program
     return program

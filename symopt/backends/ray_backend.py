@@ -1,0 +1,125 @@
+"""The Ray backend: one actor per CPU, each compiling its tasks once, fed asynchronously.
+
+Without an address, a local Ray instance sized to this machine is started and shut down at the
+end; with one, the search joins that cluster (``ray start --head`` elsewhere; symopt must be
+installed on every node). Actors restart when their process dies, and Ray retries their
+in-flight job on the restarted actor, so a killed worker loses nothing; a job that fails on the
+worker anyway comes back as a result with status ``error``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+
+import ray
+from ray.exceptions import GetTimeoutError, RayActorError, RayTaskError
+
+from symopt.backends.jobs import EvaluationWorker, Job, JobResult, TaskSpec
+from symopt.errors import SymoptError
+
+# One evaluation uses one core: keep XLA from spreading each actor over every core.
+_ACTOR_ENV = {"XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false", "OMP_NUM_THREADS": "1"}
+
+
+class _Actor:
+    def __init__(self, tasks, hurdle_fraction):
+        self.worker = EvaluationWorker(tasks, hurdle_fraction)
+
+    def warm_up(self, program_text: str) -> str:
+        self.worker.warm_up(program_text)
+        return self.worker.name
+
+    def pid(self) -> int:
+        return os.getpid()
+
+    def run(self, job: Job) -> JobResult:
+        return self.worker.run(job)
+
+
+class RayBackend:
+    def __init__(
+        self,
+        tasks: list[TaskSpec],
+        hurdle_fraction: float | None = None,
+        workers: int | str = "auto",
+        address: str | None = None,
+    ) -> None:
+        self.owns_ray = False
+        if not ray.is_initialized():
+            self._init(address)
+        cpus = int(ray.cluster_resources().get("CPU", 1))
+        count = cpus if workers == "auto" else int(workers)
+        remote = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=-1)(_Actor)
+        options = {"runtime_env": {"env_vars": _ACTOR_ENV}}
+        self.actors = [
+            remote.options(**options).remote(tasks, hurdle_fraction) for _ in range(count)
+        ]
+        self.idle = deque(self.actors)
+        self.pending: dict = {}
+        self.address = address
+
+    def _init(self, address: str | None) -> None:
+        try:
+            if address:
+                ray.init(address=address, logging_level="ERROR", log_to_driver=False)
+            else:
+                ray.init(
+                    num_cpus=os.cpu_count(),
+                    include_dashboard=False,
+                    logging_level="ERROR",
+                    log_to_driver=False,
+                )
+                self.owns_ray = True
+        except (ConnectionError, RuntimeError, ValueError) as err:
+            where = f"the Ray cluster at {address}" if address else "a local Ray instance"
+            raise SymoptError(
+                f"cannot start or reach {where}: {' '.join(str(err).split())}"
+            ) from None
+
+    @property
+    def capacity(self) -> int:
+        return len(self.actors)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self.pending)
+
+    def describe(self) -> str:
+        where = f"Ray cluster {self.address}" if self.address else "local Ray instance"
+        return f"ray backend, {len(self.actors)} workers ({where})"
+
+    def warm_up(self, program_text: str) -> None:
+        """Compile every actor's evaluators before the clock starts."""
+        ray.get([actor.warm_up.remote(program_text) for actor in self.actors])
+
+    def worker_pids(self) -> list[int]:
+        return ray.get([actor.pid.remote() for actor in self.actors])
+
+    def submit(self, job: Job) -> None:
+        actor = self.idle.popleft()
+        self.pending[actor.run.remote(job)] = (job, actor)
+
+    def poll(self, timeout: float = 0.1) -> list[JobResult]:
+        if not self.pending:
+            return []
+        ready, _ = ray.wait(list(self.pending), num_returns=len(self.pending), timeout=timeout)
+        results = []
+        for ref in ready:
+            job, actor = self.pending.pop(ref)
+            self.idle.append(actor)
+            try:
+                results.append(ray.get(ref, timeout=60))
+            except (RayActorError, GetTimeoutError):
+                self.submit(job)  # the actor died for good: train the job again elsewhere
+            except RayTaskError as err:
+                reason = " ".join(str(err).split())[:300]
+                results.append(JobResult(job.index, float("nan"), "error", reason, 0.0, "ray"))
+        return results
+
+    def close(self) -> None:
+        for actor in self.actors:
+            ray.kill(actor)
+        self.actors, self.pending = [], {}
+        if self.owns_ray:
+            ray.shutdown()

@@ -1,0 +1,247 @@
+"""The one place that wires a search together: config, run store, evolution, backend, progress.
+
+The driver keeps every worker busy: whenever a worker is free it asks the evolution for a child;
+a child whose exact program text was already evaluated in this run is answered from the store
+(status ``cached``) without training. Each result is written to the run store in its own
+transaction before the evolution hears of it, so a crash at any instant loses at most the jobs in
+flight. Resuming replays the stored results through the evolution (its state is a function of
+that log and the campaign seed) and carries on; nothing stored is trained again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from symopt.backends import Job, JobResult, TaskSpec, make_backend
+from symopt.config import Config
+from symopt.dsl.text import parse, to_text
+from symopt.errors import SymoptError
+from symopt.progress import ProgressReporter
+from symopt.search.evolution import Candidate, EvolutionConfig, Member, RegularizedEvolution
+from symopt.search.mutation import MutationConfig, MutationFailed
+from symopt.store import EvaluationRecord, RunStore
+
+# The parts of a config that define a search; the others (budget, backend, out) may change on
+# --resume.
+_IDENTITY_KEYS = ("name", "seed", "search_space", "tasks", "population", "tournament",
+                  "mutation", "restarts", "hurdle")  # fmt: skip
+MAX_CONSECUTIVE_CACHE_HITS = 100_000
+
+
+def config_hash(config: Config) -> str:
+    data = yaml.safe_load(config.to_yaml())
+    identity = {key: data.get(key) for key in _IDENTITY_KEYS}
+    return hashlib.sha256(yaml.safe_dump(identity, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass
+class SearchOutcome:
+    run_dir: Path
+    trained: int
+    judged: int
+    best: EvaluationRecord | None
+    interrupted: bool
+    stop_reason: str
+    seconds: float
+
+
+class Campaign:
+    def __init__(self, config: Config, resume: bool = False, show_progress: bool = True) -> None:
+        self.config = config
+        self.space = config.load_search_space()
+        self.specs = [TaskSpec(t.name, t.size) for t in config.tasks]
+        self.worst = self._worst_fitness()
+        self.store = self._open_store(resume)
+        self.evolution = RegularizedEvolution(
+            EvolutionConfig(
+                config.population, config.tournament, config.restarts.plateau,
+                config.restarts.from_,
+            ),
+            MutationConfig(
+                self.space.op_weights, config.mutation.weights, self.space.insert_constant,
+                config.mutation.redraw_prob, self.space.max_statements, config.mutation.max_tries,
+            ),
+            self.space.seed,
+            config.seed,
+        )  # fmt: skip
+        self.trained = self.judged = self.hits = self.invalid = 0
+        self.progress = ProgressReporter(config.budget.max_evaluations, show_progress)
+        if resume:
+            self._replay()
+
+    # ---- set-up --------------------------------------------------------------------------------
+
+    def _worst_fitness(self) -> float:
+        import proxy_tasks
+
+        try:
+            tasks = [proxy_tasks.get_task(s.name, s.size) for s in self.specs]
+        except proxy_tasks.TaskError as err:
+            raise SymoptError(str(err)) from None
+        return sum(t.worst_fitness for t in tasks) / len(tasks)
+
+    def _open_store(self, resume: bool) -> RunStore:
+        run_dir = self.config.run_dir
+        digest = config_hash(self.config)
+        if not resume:
+            return RunStore.create(run_dir, self.config.to_yaml(), digest)
+        store = RunStore.open(run_dir)
+        if store.config_hash != digest:
+            store.close()
+            raise SymoptError(
+                f"{run_dir}: this run was started from a different campaign (config hash "
+                f"{store.config_hash}, this config {digest}); resume it with its own "
+                f"{run_dir / 'config.yaml'}"
+            )
+        return store
+
+    def _replay(self) -> None:
+        for record in self.store.iter_evaluations():
+            member = Member(record.id, parse(record.program), self._fitness(record.fitness))
+            self.evolution.tell(member, record.metrics.get("index", 0))
+            self.judged += 1
+            self.trained += record.status != "cached"
+            self.hits += record.status == "cached"
+
+    # ---- the loop -----------------------------------------------------------------------------
+
+    def run(self, backend=None) -> SearchOutcome:
+        """Search until the budget is spent or the user interrupts; ``backend`` overrides the
+        configured one (benchmarks use an instant fake)."""
+        start = time.monotonic()
+        interrupted, reason = False, ""
+        backend = backend or make_backend(
+            self.config.backend.kind, self.specs,
+            self.config.hurdle.fraction if self.config.hurdle else None,
+            self.config.backend.workers, self.config.backend.address,
+        )  # fmt: skip
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+        try:
+            self.progress.log(f"{backend.describe()}; compiling {len(self.specs)} task(s)")
+            if hasattr(backend, "warm_up"):
+                backend.warm_up(to_text(self.space.seed))
+            self.progress.start(self.trained)
+            reason = self._loop(backend, start)
+        except KeyboardInterrupt:
+            interrupted, reason = True, "interrupted"
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            self.progress.close()
+            backend.close()
+            best = self.store.top(1)
+            self.store.close()
+        return SearchOutcome(
+            self.config.run_dir, self.trained, self.judged, best[0] if best else None,
+            interrupted, reason, time.monotonic() - start,
+        )  # fmt: skip
+
+    def _loop(self, backend, start: float) -> str:
+        budget = self.config.budget
+        jobs: dict[int, Candidate] = {}
+        if not self.evolution.started:
+            seed = self.evolution.seed_candidate()
+            jobs[seed.index] = seed
+            backend.submit(Job(seed.index, to_text(seed.program)))
+        while True:
+            if budget.max_seconds is not None and time.monotonic() - start > budget.max_seconds:
+                return "time budget reached"
+            budget_left = budget.max_evaluations is None or (
+                self.trained + len(jobs) < budget.max_evaluations
+            )
+            while self.evolution.started and budget_left and len(jobs) < backend.capacity:
+                candidate = self._next_candidate()
+                if candidate is None:
+                    return "every new candidate was already evaluated"
+                jobs[candidate.index] = candidate
+                backend.submit(Job(candidate.index, to_text(candidate.program), self._hurdle()))
+                budget_left = budget.max_evaluations is None or (
+                    self.trained + len(jobs) < budget.max_evaluations
+                )
+            if not jobs:
+                return "evaluation budget reached"
+            for result in backend.poll(timeout=0.1):
+                self._record(jobs.pop(result.index), result)
+            self._report(start)
+
+    def _next_candidate(self) -> Candidate | None:
+        """The next child that needs training; duplicates are answered from the store."""
+        for _ in range(MAX_CONSECUTIVE_CACHE_HITS):
+            try:
+                candidate = self.evolution.ask()
+            except MutationFailed:
+                self.invalid += 1
+                continue
+            self.invalid += candidate.tries - 1
+            text = to_text(candidate.program)
+            known = self.store.find_by_program(text)
+            if known is None:
+                return candidate
+            self._store(candidate, text, known.fitness, "cached", f"same program as #{known.id}",
+                        {"cached_from": known.id}, "", 0.0)  # fmt: skip
+            self.hits += 1
+        return None
+
+    def _hurdle(self) -> float:
+        hurdle = self.config.hurdle
+        if hurdle is None:
+            return -math.inf
+        fitnesses = sorted(self.evolution.fitnesses())
+        return fitnesses[min(len(fitnesses) - 1, int(hurdle.quantile * len(fitnesses)))]
+
+    def _record(self, candidate: Candidate, result: JobResult) -> None:
+        self.trained += 1
+        text = to_text(candidate.program)
+        metrics = {"tasks": result.tasks}
+        self._store(candidate, text, result.fitness, result.status, result.reason, metrics,
+                    result.worker, result.seconds)  # fmt: skip
+
+    def _store(self, candidate, text, fitness, status, reason, metrics, worker, seconds) -> None:
+        metrics = {"index": candidate.index, "tries": candidate.tries, **metrics}
+        record = EvaluationRecord(
+            parent_id=candidate.parent_id, program=text, fitness=fitness, status=status,
+            reason=reason, metrics=metrics, origin=candidate.origin, worker=worker,
+            seconds=seconds,
+        )  # fmt: skip
+        record_id = self.store.add_evaluation(record)
+        self.judged += 1
+        member = Member(record_id, candidate.program, self._fitness(fitness))
+        if self.evolution.tell(member, candidate.index) == "restart":
+            self.store.add_event("restart", record_id, {"from": self.config.restarts.from_})
+        if self.judged % self.config.checkpoint_every == 0:
+            self.store.save_checkpoint(record_id, self._checkpoint())
+
+    def _fitness(self, fitness: float) -> float:
+        return fitness if math.isfinite(fitness) else self.worst
+
+    def _checkpoint(self) -> dict:
+        evolution = self.evolution
+        return {
+            "population": [m.id for m in evolution.population],
+            "best": evolution.best.id if evolution.best else None,
+            "next_index": evolution.next_index,
+            "restarts": evolution.restarts,
+            "since_improvement": evolution.since_improvement,
+        }
+
+    def _report(self, start: float) -> None:
+        fitnesses = self.evolution.fitnesses()
+        best = self.evolution.best
+        self.progress.update(
+            trained=self.trained,
+            judged=self.judged,
+            best=best.fitness if best else float("nan"),
+            median=sorted(fitnesses)[len(fitnesses) // 2] if fitnesses else float("nan"),
+            hits=self.hits,
+            restarts=self.evolution.restarts,
+        )
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt

@@ -1,0 +1,146 @@
+"""Whole searches through the command line: run, show, refuse, interrupt, resume."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from symopt.cli import main
+from symopt.store import RunStore
+
+SMOKE = {
+    "name": "t",
+    "seed": 0,
+    "tasks": [{"name": "cancer_mlp", "size": 1}],
+    "population": 8,
+    "tournament": 3,
+    "budget": {"max_evaluations": 40},
+    "backend": {"kind": "local", "workers": 1},
+    "checkpoint_every": 10,
+}
+
+
+def write_config(tmp_path, name="c.yaml", **changes):
+    data = {**SMOKE, **changes}
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data))
+    return str(path)
+
+
+def rows(run_dir):
+    with RunStore.open_readonly(run_dir) as store:
+        return [(r.program, r.fitness, r.status, r.origin, r.parent_id, r.metrics["index"])
+                for r in store.iter_evaluations()]  # fmt: skip
+
+
+def test_search_then_show(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["search", write_config(tmp_path), "--out", str(out), "--quiet"]) == 0
+    assert "best #" in capsys.readouterr().out
+    trained = [r for r in rows(out) if r[2] != "cached"]
+    assert len(trained) == 40
+    assert len({r[5] for r in rows(out)}) == len(rows(out))  # every child index once
+    assert (out / "config.yaml").exists()
+    assert main(["show", str(out), "--json", "--top", "3"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["evaluations"] >= 40 and len(summary["top"]) == 3
+    assert summary["best"]["program"].startswith("def train(")
+    assert summary["lineage"][-1]["origin"] == "seed"
+    assert {"cache_hits", "cache_hit_rate"} <= set(summary)
+    assert main(["show", str(out)]) == 0
+    assert "lineage" in capsys.readouterr().out
+
+
+def test_resume_continues_exactly_where_the_run_stopped(tmp_path):
+    whole, halves = tmp_path / "whole", tmp_path / "halves"
+    assert main(["search", write_config(tmp_path), "--out", str(whole), "--quiet"]) == 0
+    first = write_config(tmp_path, "first.yaml", budget={"max_evaluations": 17})
+    assert main(["search", first, "--out", str(halves), "--quiet"]) == 0
+    assert (
+        main(["search", write_config(tmp_path), "--out", str(halves), "--resume", "--quiet"]) == 0
+    )
+    assert rows(halves) == rows(whole)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--resume"], "no run"),
+        ([], None),  # second run into the same directory
+    ],
+)
+def test_refusals_are_one_line(tmp_path, capsys, args, message):
+    out = tmp_path / "run"
+    config = write_config(tmp_path)
+    if message is None:
+        assert main(["search", config, "--out", str(out), "--quiet"]) == 0
+        capsys.readouterr()
+    assert main(["search", config, "--out", str(out), "--quiet", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("symopt: error:")
+
+
+def test_resume_with_another_campaign_is_refused(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["search", write_config(tmp_path), "--out", str(out), "--quiet"]) == 0
+    other = write_config(tmp_path, "other.yaml", population=9)
+    before = rows(out)
+    assert main(["search", other, "--out", str(out), "--resume", "--quiet"]) == 2
+    assert "different campaign" in capsys.readouterr().err
+    assert rows(out) == before
+
+
+def _start(config, out):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "symopt.cli", "search", config, "--out", str(out)]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)  # fmt: skip
+
+
+def _wait_for_rows(out, count, proc, limit=120):
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if (out / "symopt.sqlite").exists():
+            try:
+                if len(rows(out)) >= count:
+                    return
+            except Exception:  # the database is being created
+                pass
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    raise AssertionError("the search did not make progress")
+
+
+@pytest.mark.slow
+def test_sigkill_then_resume_loses_nothing_and_repeats_nothing(tmp_path):
+    out = tmp_path / "run"
+    config = write_config(tmp_path, budget={"max_evaluations": 150})
+    proc = _start(config, out)
+    _wait_for_rows(out, 30, proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    before = rows(out)
+    assert main(["search", config, "--out", str(out), "--resume", "--quiet"]) == 0
+    after = rows(out)
+    assert after[: len(before)] == before
+    assert sum(r[2] != "cached" for r in after) == 150
+    programs = [r[0] for r in after if r[2] != "cached"]
+    assert len(programs) == len(set(programs))  # nothing trained twice
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path):
+    out = tmp_path / "run"
+    config = write_config(tmp_path, budget={"max_evaluations": 100000})
+    proc = _start(config, out)
+    _wait_for_rows(out, 10, proc)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "--resume" in err and "Traceback" not in err
+    assert len(rows(out)) >= 10
