@@ -212,10 +212,11 @@ class Campaign:
         record_id = self.store.add_evaluation(record)
         self.judged += 1
         member = Member(record_id, candidate.program, self._fitness(fitness))
+        seq = self.store.count()
         if self.evolution.tell(member, candidate.index) == "restart":
-            self.store.add_event("restart", record_id, {"from": self.config.restarts.from_})
+            self.store.add_event("restart", seq, {"from": self.config.restarts.from_})
         if self.judged % self.config.checkpoint_every == 0:
-            self.store.save_checkpoint(record_id, self._checkpoint())
+            self.store.save_checkpoint(seq, self._checkpoint())
 
     def _fitness(self, fitness: float) -> float:
         return fitness if math.isfinite(fitness) else self.worst

@@ -23,8 +23,16 @@ Guarantees
 Fitness NaN is stored as SQL NULL (SQLite cannot hold NaN) and read back as NaN; ``inf`` and
 ``-inf`` are stored as they are. NaN sorts last in ``top``.
 
-Write throughput (``python -m tests.store.bench_store``; 2-core container, local disk):
-    BENCHMARK
+Write throughput, measured with ``python -m tests.store.bench_store [--prefill 1000000]`` (2-core
+container, local disk, batches of 100 realistic records, each the child of a stored record):
+
+    records already stored   add_evaluations(100): median   p99      overall
+    100,000                  3.0 ms                        56 ms    20,700 records/s
+    1,000,000                3.7 ms                        116 ms   12,700 records/s
+
+A single ``add_evaluation`` takes 0.05 ms; ``top(10)`` 0.07 ms, ``find_by_program`` 0.01 ms,
+``lineage`` 0.1 ms, ``count()`` 0.003 ms at a million records. The p99 is a WAL checkpoint
+(every ~40 MB of WAL), a pause that batching absorbs: write in batches, not record by record.
 """
 
 from symopt.store.files import CONFIG_NAME, DB_NAME, LOCK_NAME

@@ -1,0 +1,84 @@
+"""The Ray backend against a real local Ray instance: a search, and a worker killed mid-run."""
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+import ray
+
+from symopt.backends import TaskSpec
+from symopt.campaign import Campaign
+from symopt.config import config_from_dict
+from symopt.store import RunStore
+from tests.search.test_campaign import SMOKE, rows
+
+pytestmark = [pytest.mark.ray, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def ray_instance():
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def ray_config(tmp_path, evaluations):
+    data = {**SMOKE, "budget": {"max_evaluations": evaluations},
+            "backend": {"kind": "ray", "workers": 2}, "out": str(tmp_path / "run")}  # fmt: skip
+    return config_from_dict(data)
+
+
+def test_a_search_on_two_ray_workers(ray_instance, tmp_path):
+    config = ray_config(tmp_path, 60)
+    outcome = Campaign(config, show_progress=False).run()
+    assert outcome.trained == 60 and not outcome.interrupted
+    workers = {r.worker for r in RunStore.open_readonly(config.run_dir).iter_evaluations()}
+    assert len(workers - {""}) == 2  # both actors trained candidates
+
+
+def test_a_killed_worker_loses_nothing(ray_instance, tmp_path):
+    from symopt.backends.ray_backend import RayBackend
+
+    config = ray_config(tmp_path, 200)
+    campaign = Campaign(config, show_progress=False)
+    backend = RayBackend([TaskSpec("cancer_mlp")], None, workers=2)
+    victim = backend.worker_pids()[0]
+
+    def kill_when_running():
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if (config.run_dir / "symopt.sqlite").exists() and len(rows(config.run_dir)) >= 40:
+                os.kill(victim, signal.SIGKILL)
+                return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_when_running)
+    killer.start()
+    outcome = campaign.run(backend=backend)
+    killer.join()
+    stored = rows(config.run_dir)
+    trained = [r for r in stored if r[2] != "cached"]
+    assert outcome.trained == len(trained) == 200
+    assert len({r[5] for r in stored}) == len(stored)  # no child stored twice
+    assert all(r[2] != "error" for r in stored)
+    names = {r.worker for r in RunStore.open_readonly(config.run_dir).iter_evaluations()}
+    assert any(name.endswith(f":{victim}") for name in names)
+    assert len(names - {""}) >= 3  # the killed actor came back as a new process
+
+
+def test_the_shipped_smoke_config_on_both_backends(ray_instance, tmp_path):
+    from pathlib import Path
+
+    from symopt.config import load_config
+
+    smoke = load_config(Path(__file__).parents[2] / "configs" / "smoke.yaml")
+    for kind, workers in (("local", 1), ("ray", 2)):
+        config = smoke.updated(
+            {"out": str(tmp_path / kind), "backend": {"kind": kind, "workers": workers}}
+        )
+        start = time.monotonic()
+        outcome = Campaign(config, show_progress=False).run()
+        assert outcome.trained == smoke.budget.max_evaluations
+        assert time.monotonic() - start < 60
