@@ -103,7 +103,9 @@ class RayBackend:
     def poll(self, timeout: float = 0.1) -> list[JobResult]:
         if not self.pending:
             return []
-        ready, _ = ray.wait(list(self.pending), num_returns=len(self.pending), timeout=timeout)
+        ready, rest = ray.wait(list(self.pending), num_returns=1, timeout=timeout)
+        if ready and rest:  # and whatever else has finished meanwhile, without waiting
+            ready += ray.wait(rest, num_returns=len(rest), timeout=0)[0]
         results = []
         for ref in ready:
             job, actor = self.pending.pop(ref)
