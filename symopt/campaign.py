@@ -26,7 +26,7 @@ from symopt.errors import SymoptError
 from symopt.progress import ProgressReporter
 from symopt.search.evolution import Candidate, EvolutionConfig, Member, RegularizedEvolution
 from symopt.search.mutation import MutationConfig, MutationFailed
-from symopt.store import EvaluationRecord, RunStore
+from symopt.store import DB_NAME, EvaluationRecord, RunStore
 
 # The parts of a config that define a search; the others (budget, backend, out) may change on
 # --resume.
@@ -71,7 +71,7 @@ class Campaign:
             self.space.seed,
             config.seed,
         )  # fmt: skip
-        self.trained = self.judged = self.hits = self.invalid = 0
+        self.trained = self.judged = self.hits = 0
         self.progress = ProgressReporter(config.budget.max_evaluations, show_progress)
         if resume:
             self._replay()
@@ -87,11 +87,16 @@ class Campaign:
             raise SymoptError(str(err)) from None
         return sum(t.worst_fitness for t in tasks) / len(tasks)
 
-    def _open_store(self, resume: bool) -> RunStore:
+    def _open_store(self, resume: bool) -> RunStore | None:
         run_dir = self.config.run_dir
         digest = config_hash(self.config)
         if not resume:
-            return RunStore.create(run_dir, self.config.to_yaml(), digest)
+            if (run_dir / DB_NAME).exists():
+                raise SymoptError(
+                    f"{run_dir} already holds a run; choose another output directory or resume "
+                    "that run with --resume"
+                )
+            return None  # created once the backend is up, so a failed start leaves nothing
         store = RunStore.open(run_dir)
         if store.config_hash != digest:
             store.close()
@@ -122,6 +127,14 @@ class Campaign:
             self.config.hurdle.fraction if self.config.hurdle else None,
             self.config.backend.workers, self.config.backend.address,
         )  # fmt: skip
+        if self.store is None:
+            try:
+                self.store = RunStore.create(
+                    self.config.run_dir, self.config.to_yaml(), config_hash(self.config)
+                )
+            except BaseException:
+                backend.close()
+                raise
         previous = signal.signal(signal.SIGTERM, _raise_interrupt)
         try:
             self.progress.log(f"{backend.describe()}; compiling {len(self.specs)} task(s)")
@@ -175,10 +188,8 @@ class Campaign:
         for _ in range(MAX_CONSECUTIVE_CACHE_HITS):
             try:
                 candidate = self.evolution.ask()
-            except MutationFailed:
-                self.invalid += 1
+            except MutationFailed:  # a parent with no valid child; the next ask draws another
                 continue
-            self.invalid += candidate.tries - 1
             text = to_text(candidate.program)
             known = self.store.find_by_program(text)
             if known is None:

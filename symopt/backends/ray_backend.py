@@ -10,6 +10,7 @@ worker anyway comes back as a result with status ``error``.
 from __future__ import annotations
 
 import os
+import socket
 from collections import deque
 
 import ray
@@ -60,6 +61,8 @@ class RayBackend:
         self.address = address
 
     def _init(self, address: str | None) -> None:
+        if address:
+            _check_reachable(address)
         try:
             if address:
                 ray.init(address=address, logging_level="ERROR", log_to_driver=False)
@@ -125,3 +128,20 @@ class RayBackend:
         self.actors, self.pending = [], {}
         if self.owns_ray:
             ray.shutdown()
+
+
+def _check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail fast, in one line, when nothing listens at ``host:port`` (``ray.init`` would wait for
+    minutes). ``auto`` and other forms without a port are left to Ray."""
+    hostport = address.removeprefix("ray://")
+    host, _, port = hostport.rpartition(":")
+    if not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+        raise SymoptError(
+            f"cannot reach the Ray cluster at {address} ({reason}); start one there with "
+            "'ray start --head' or drop --address to use a local instance"
+        ) from None
