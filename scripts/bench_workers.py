@@ -22,7 +22,13 @@ from symopt.dsl import to_text
 
 
 def throughput(task: str, workers: int, texts: list[str]) -> float:
-    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+    ray.init(
+        address="local",
+        num_cpus=2,
+        include_dashboard=False,
+        logging_level="ERROR",
+        log_to_driver=False,
+    )
     try:
         backend = RayBackend([TaskSpec(task)], None, workers=workers)
         backend.warm_up(texts[0])

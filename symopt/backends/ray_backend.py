@@ -67,7 +67,8 @@ class RayBackend:
             if address:
                 ray.init(address=address, logging_level="ERROR", log_to_driver=False)
             else:
-                ray.init(
+                ray.init(  # "local": a new instance, even if a cluster runs on this machine
+                    address="local",
                     num_cpus=os.cpu_count(),
                     include_dashboard=False,
                     logging_level="ERROR",

@@ -3,6 +3,7 @@
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -144,3 +145,36 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path):
     assert proc.returncode == 130
     assert "--resume" in err and "Traceback" not in err
     assert len(rows(out)) >= 10
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("name: t\npopulaton: 5\n", "populaton: unknown key; did you mean 'population'?"),
+        ("name: t\ntasks:\n  - name: digit_mlp\n", "did you mean 'digits_mlp'?"),
+        ("name: t\nsearch_space: lion46\n", "did you mean 'lion45'?"),
+        ("name: [t\n", "not valid YAML"),
+    ],
+)
+def test_bad_configs_are_one_line_and_write_nothing(tmp_path, capsys, text, message):
+    config = tmp_path / "bad.yaml"
+    config.write_text(text)
+    out = tmp_path / "run"
+    assert main(["search", str(config), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err
+    assert not out.exists()
+
+
+def test_missing_config_and_unreachable_address(tmp_path, capsys):
+    assert main(["search", str(tmp_path / "none.yaml")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    out = tmp_path / "run"
+    config = write_config(tmp_path)
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    assert main(["search", config, "--out", str(out), "--address", f"127.0.0.1:{port}"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "cannot reach the Ray cluster" in err
+    assert not out.exists()
