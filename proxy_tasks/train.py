@@ -44,6 +44,8 @@ class TrainOutcome(NamedTuple):
       included), ``NONFINITE`` (a NaN loss or non-finite weights without such a blow-up) or
       ``HURDLE`` (stopped below the hurdle); see :data:`STATUS_NAMES`.
     steps: int32, the number of steps run (a failed run stops at the end of its chunk).
+    hurdle_fitness: float32, the fitness at the hurdle (NaN when there is none or the run failed
+      before it), so that a search can set the bar from fitness at the same point of training.
     losses: float32 ``[num_steps]`` training loss per step (NaN for steps not run).
     params: the trained parameters.
     """
@@ -54,10 +56,17 @@ class TrainOutcome(NamedTuple):
     steps: jax.Array
     losses: jax.Array
     params: Any
+    hurdle_fitness: jax.Array
 
     @property
     def diverged(self) -> jax.Array:
         return (self.status == NONFINITE) | (self.status == DIVERGED)
+
+    def summary(self) -> tuple:
+        """What an evaluator returns from its compiled run (everything but the parameters):
+        ``(fitness, status, steps, final_loss, losses, hurdle_fitness)``."""
+        return (self.fitness, self.status, self.steps, self.final_loss, self.losses,
+                self.hurdle_fitness)  # fmt: skip
 
 
 def train_loop(
@@ -118,8 +127,7 @@ def train_loop(
         return (carry[0] < num_chunks) & (carry[3] == RUNNING)
 
     losses = jnp.full((task.num_steps,), jnp.nan, jnp.float32)
-    worst = jnp.float32(task.worst_fitness)
-    carry = (jnp.int32(0), params, opt_state, jnp.int32(RUNNING), losses, worst)
+    carry = (jnp.int32(0), params, opt_state, jnp.int32(RUNNING), losses, jnp.float32(jnp.nan))
     index, params, _, status, losses, partial = jax.lax.while_loop(running, one_chunk, carry)
     finite = jnp.all(jnp.array([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(params)]))
     status = jnp.where((status == RUNNING) & ~finite, NONFINITE, status)
@@ -129,7 +137,7 @@ def train_loop(
     status = jnp.where(status == RUNNING, OK, status)
     steps = index * chunk
     final_loss = losses[jnp.maximum(steps - 1, 0)]
-    return TrainOutcome(fitness, final_loss, status, steps, losses, params)
+    return TrainOutcome(fitness, final_loss, status, steps, losses, params, partial)
 
 
 def chunk_length(num_steps: int, chunks: int = 10) -> int:

@@ -20,18 +20,21 @@ from pathlib import Path
 import yaml
 
 from symopt.backends import Job, JobResult, TaskSpec, make_backend
+from symopt.cache import SharedCache
 from symopt.config import Config
 from symopt.dsl.text import parse, to_text
 from symopt.errors import SymoptError
+from symopt.judge import Judge, Verdict
 from symopt.progress import ProgressReporter
 from symopt.search.evolution import Candidate, EvolutionConfig, Member, RegularizedEvolution
 from symopt.search.mutation import MutationConfig, MutationFailed
+from symopt.stats import NOT_TRAINED, Stats
 from symopt.store import DB_NAME, EvaluationRecord, RunStore
 
 # The parts of a config that define a search; the others (budget, backend, out) may change on
 # --resume.
 _IDENTITY_KEYS = ("name", "seed", "search_space", "tasks", "population", "tournament",
-                  "mutation", "restarts", "hurdle")  # fmt: skip
+                  "mutation", "restarts", "hurdle", "cache")  # fmt: skip
 MAX_CONSECUTIVE_CACHE_HITS = 100_000
 
 
@@ -71,7 +74,8 @@ class Campaign:
             self.space.seed,
             config.seed,
         )  # fmt: skip
-        self.trained = self.judged = self.hits = 0
+        self.stats = Stats()
+        self.judge = self._make_judge()
         self.progress = ProgressReporter(config.budget.max_evaluations, show_progress)
         if resume:
             self._replay()
@@ -107,13 +111,26 @@ class Campaign:
             )
         return store
 
+    def _make_judge(self) -> Judge:
+        cache = self.config.cache
+        shared = SharedCache(cache.file) if cache.enabled and cache.file else None
+        hurdle = self.config.hurdle
+        key = ",".join(s.key for s in self.specs) + (
+            f"|hurdle={hurdle.fraction},{hurdle.quantile}" if hurdle else ""
+        )
+        return Judge(self.worst, cache.enabled, shared, key)
+
     def _replay(self) -> None:
         for record in self.store.iter_evaluations():
-            member = Member(record.id, parse(record.program), self._fitness(record.fitness))
+            at_hurdle = record.metrics.get("hurdle_fitness", math.nan)
+            at_hurdle = math.nan if at_hurdle is None else at_hurdle
+            member = Member(record.id, parse(record.program), self._fitness(record.fitness),
+                            at_hurdle)  # fmt: skip
             self.evolution.tell(member, record.metrics.get("index", 0))
-            self.judged += 1
-            self.trained += record.status != "cached"
-            self.hits += record.status == "cached"
+            self.stats.add(record.status, record.metrics)
+            if record.status not in NOT_TRAINED and record.fingerprint:
+                known = (record.id, record.fitness, at_hurdle)
+                self.judge.known.setdefault(record.fingerprint, known)
 
     # ---- the loop -----------------------------------------------------------------------------
 
@@ -140,7 +157,7 @@ class Campaign:
             self.progress.log(f"{backend.describe()}; compiling {len(self.specs)} task(s)")
             if hasattr(backend, "warm_up"):
                 backend.warm_up(to_text(self.space.seed))
-            self.progress.start(self.trained)
+            self.progress.start(self.stats.trained)
             reason = self._loop(backend, start)
         except KeyboardInterrupt:
             interrupted, reason = True, "interrupted"
@@ -148,86 +165,94 @@ class Campaign:
             signal.signal(signal.SIGTERM, previous)
             self.progress.close()
             backend.close()
+            self.judge.close()
             best = self.store.top(1)
             self.store.close()
         return SearchOutcome(
-            self.config.run_dir, self.trained, self.judged, best[0] if best else None,
+            self.config.run_dir, self.stats.trained, self.stats.judged, best[0] if best else None,
             interrupted, reason, time.monotonic() - start,
         )  # fmt: skip
 
     def _loop(self, backend, start: float) -> str:
         budget = self.config.budget
-        jobs: dict[int, Candidate] = {}
+        jobs: dict[int, tuple[Candidate, Verdict]] = {}
         if not self.evolution.started:
             seed = self.evolution.seed_candidate()
-            jobs[seed.index] = seed
+            jobs[seed.index] = (seed, self.judge.judge(seed.program))
             backend.submit(Job(seed.index, to_text(seed.program)))
         while True:
             if budget.max_seconds is not None and time.monotonic() - start > budget.max_seconds:
                 return "time budget reached"
             budget_left = budget.max_evaluations is None or (
-                self.trained + len(jobs) < budget.max_evaluations
+                self.stats.trained + len(jobs) < budget.max_evaluations
             )
             while self.evolution.started and budget_left and len(jobs) < backend.capacity:
-                candidate = self._next_candidate()
-                if candidate is None:
+                found = self._next_candidate()
+                if found is None:
                     return "every new candidate was already evaluated"
-                jobs[candidate.index] = candidate
+                candidate = found[0]
+                jobs[candidate.index] = found
                 backend.submit(Job(candidate.index, to_text(candidate.program), self._hurdle()))
                 budget_left = budget.max_evaluations is None or (
-                    self.trained + len(jobs) < budget.max_evaluations
+                    self.stats.trained + len(jobs) < budget.max_evaluations
                 )
             if not jobs:
                 return "evaluation budget reached"
             for result in backend.poll(timeout=0.1):
-                self._record(jobs.pop(result.index), result)
+                self._record(*jobs.pop(result.index), result)
             self._report(start)
 
-    def _next_candidate(self) -> Candidate | None:
-        """The next child that needs training; duplicates are answered from the store."""
+    def _next_candidate(self) -> tuple[Candidate, Verdict] | None:
+        """The next child that needs training; the others are judged and stored on the way."""
         for _ in range(MAX_CONSECUTIVE_CACHE_HITS):
             try:
                 candidate = self.evolution.ask()
             except MutationFailed:  # a parent with no valid child; the next ask draws another
                 continue
-            text = to_text(candidate.program)
-            known = self.store.find_by_program(text)
-            if known is None:
-                return candidate
-            self._store(candidate, text, known.fitness, "cached", f"same program as #{known.id}",
-                        {"cached_from": known.id}, "", 0.0)  # fmt: skip
-            self.hits += 1
+            verdict = self.judge.judge(candidate.program)
+            if verdict.action == "train":
+                return candidate, verdict
+            metrics = {"hurdle_fitness": verdict.hurdle_fitness}
+            if verdict.source is not None:
+                metrics["source"] = verdict.source
+            self._store(candidate, verdict, verdict.fitness, verdict.status, verdict.reason,
+                        metrics, "", 0.0)  # fmt: skip
         return None
 
     def _hurdle(self) -> float:
         hurdle = self.config.hurdle
         if hurdle is None:
             return -math.inf
-        fitnesses = sorted(self.evolution.fitnesses())
-        return fitnesses[min(len(fitnesses) - 1, int(hurdle.quantile * len(fitnesses)))]
+        at_hurdle = sorted(self.evolution.hurdle_fitnesses())
+        if not at_hurdle:
+            return -math.inf
+        return at_hurdle[min(len(at_hurdle) - 1, int(hurdle.quantile * len(at_hurdle)))]
 
-    def _record(self, candidate: Candidate, result: JobResult) -> None:
-        self.trained += 1
-        text = to_text(candidate.program)
-        metrics = {"tasks": result.tasks}
-        self._store(candidate, text, result.fitness, result.status, result.reason, metrics,
-                    result.worker, result.seconds)  # fmt: skip
+    def _record(self, candidate: Candidate, verdict: Verdict, result: JobResult) -> None:
+        metrics = {"tasks": result.tasks, "hurdle_fitness": result.hurdle_fitness}
+        record_id = self._store(candidate, verdict, result.fitness, result.status, result.reason,
+                                metrics, result.worker, result.seconds)  # fmt: skip
+        self.judge.remember(verdict.fingerprint, record_id, result.fitness, result.status, metrics)
 
-    def _store(self, candidate, text, fitness, status, reason, metrics, worker, seconds) -> None:
-        metrics = {"index": candidate.index, "tries": candidate.tries, **metrics}
+    def _store(self, candidate, verdict, fitness, status, reason, metrics, worker, seconds) -> int:
+        counts = {"index": candidate.index, "tries": candidate.tries,
+                  "statements": len(candidate.program.body), "dead": verdict.dead}  # fmt: skip
+        metrics = {**counts, **metrics}
         record = EvaluationRecord(
-            parent_id=candidate.parent_id, program=text, fitness=fitness, status=status,
-            reason=reason, metrics=metrics, origin=candidate.origin, worker=worker,
-            seconds=seconds,
+            parent_id=candidate.parent_id, program=to_text(candidate.program), fitness=fitness,
+            status=status, reason=reason, metrics=metrics, origin=candidate.origin, worker=worker,
+            seconds=seconds, fingerprint=verdict.fingerprint,
         )  # fmt: skip
         record_id = self.store.add_evaluation(record)
-        self.judged += 1
-        member = Member(record_id, candidate.program, self._fitness(fitness))
+        self.stats.add(status, metrics)
+        at_hurdle = metrics.get("hurdle_fitness", math.nan)
+        member = Member(record_id, candidate.program, self._fitness(fitness), at_hurdle)
         seq = self.store.count()
         if self.evolution.tell(member, candidate.index) == "restart":
             self.store.add_event("restart", seq, {"from": self.config.restarts.from_})
-        if self.judged % self.config.checkpoint_every == 0:
+        if self.stats.judged % self.config.checkpoint_every == 0:
             self.store.save_checkpoint(seq, self._checkpoint())
+        return record_id
 
     def _fitness(self, fitness: float) -> float:
         return fitness if math.isfinite(fitness) else self.worst
@@ -246,11 +271,9 @@ class Campaign:
         fitnesses = self.evolution.fitnesses()
         best = self.evolution.best
         self.progress.update(
-            trained=self.trained,
-            judged=self.judged,
+            self.stats,
             best=best.fitness if best else float("nan"),
             median=sorted(fitnesses)[len(fitnesses) // 2] if fitnesses else float("nan"),
-            hits=self.hits,
             restarts=self.evolution.restarts,
         )
 

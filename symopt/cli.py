@@ -127,6 +127,16 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_analyze(args: argparse.Namespace) -> int:
+    import json
+
+    from symopt.analysis.report import analyze, render
+
+    report = analyze(load_program(args.program))
+    print(json.dumps(report, indent=1) if args.json else render(report))
+    return 0
+
+
 def _write_output(text: str, output: str | None) -> None:
     if output is None:
         sys.stdout.write(text)
@@ -188,6 +198,15 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--seed", type=int, help="initialisation and batch-order seed")
     evaluate.add_argument("--json", action="store_true", help="one JSON object per program")
     evaluate.set_defaults(func=cmd_eval)
+
+    analyze = sub.add_parser(
+        "analyze",
+        help="kinds, dead code, live state slots, structural hash and fingerprint of a program",
+        description="Abstract execution of PROGRAM: everything symopt knows without training.",
+    )
+    analyze.add_argument("program", metavar="PROGRAM")
+    analyze.add_argument("--json", action="store_true", help="print one JSON object")
+    analyze.set_defaults(func=cmd_analyze)
 
     bench = sub.add_parser(
         "bench",

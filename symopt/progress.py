@@ -33,16 +33,17 @@ class ProgressReporter:
             self.live = Live(Text(""), console=self.console, refresh_per_second=4, transient=False)
             self.live.start()
 
-    def update(self, trained, judged, best, median, hits, restarts) -> None:
+    def update(self, stats, best: float, median: float, restarts: int) -> None:
         if not self.enabled:
             return
         elapsed = max(time.monotonic() - self.started, 1e-9)
-        rate = (trained - self.first_trained) / elapsed
+        rate = (stats.trained - self.first_trained) / elapsed
         total = f"/{self.total}" if self.total else ""
-        hit_rate = hits / judged if judged else 0.0
         self.line = (
-            f"trained {trained}{total}  judged {judged}  {rate:.1f} evals/s  "
-            f"best {best:.4f}  median {median:.4f}  cache hits {hit_rate:.0%}  "
+            f"trained {stats.trained}{total}  judged {stats.judged}  {rate:.1f} evals/s  "
+            f"best {best:.4f}  median {median:.4f}  cache hits {stats.cache_hit_rate:.0%}  "
+            f"rejected {stats.rejected}  hurdle stops {stats.hurdle}  "
+            f"invalid {stats.invalid_rate:.0%}  dead {stats.dead_ratio:.0%}  "
             f"restarts {restarts}  {elapsed:.0f}s"
         )
         if self.live is not None:

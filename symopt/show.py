@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from symopt.stats import NOT_TRAINED, Stats
 from symopt.store import EvaluationRecord, RunStore
 
 
@@ -20,24 +21,32 @@ def _entry(record: EvaluationRecord) -> dict:
 
 def summarize(store: RunStore, top: int = 5) -> dict:
     """A JSON-able summary of a run (see ``symopt show --json``)."""
-    counts = store.counts_by_status()
-    judged = sum(counts.values())
-    hits = counts.get("cached", 0)
-    records = list(store.iter_evaluations())
-    trained = [r for r in records if r.status != "cached"]
-    span = (trained[-1].created - trained[0].created) if len(trained) > 1 else 0.0
+    stats = Stats()
+    first = last = None
+    for record in store.iter_evaluations():
+        stats.add(record.status, record.metrics)
+        if record.status not in NOT_TRAINED:
+            first = first if first is not None else record.created
+            last = record.created
+    span = (last - first) if first is not None else 0.0
     best = store.top(top)
     lineage = store.lineage(best[0].id) if best else []
     return {
         "run_dir": str(store.run_dir),
-        "evaluations": judged,
-        "trained": len(trained),
-        "counts": counts,
-        "cache_hits": hits,
-        "cache_hit_rate": hits / judged if judged else 0.0,
-        "invalid_tries": sum(max(r.metrics.get("tries", 1) - 1, 0) for r in records),
+        "evaluations": stats.judged,
+        "trained": stats.trained,
+        "counts": store.counts_by_status(),
+        "cache_hits": stats.cached,
+        "cache_hit_rate": stats.cache_hit_rate,
+        "rejected": stats.rejected,
+        "hurdle_stops": stats.hurdle,
+        "invalid_rate": stats.invalid_rate,
+        "dead_statement_ratio": stats.dead_ratio,
+        "judged_per_trained": stats.judged_per_trained,
+        "completed": stats.completed,
+        "judged_per_completed": stats.judged_per_completed,
         "restarts": len(store.events("restart")),
-        "evaluations_per_second": (len(trained) - 1) / span if span > 0 else None,
+        "evaluations_per_second": (stats.trained - 1) / span if span > 0 else None,
         "best": _entry(best[0]) if best else None,
         "top": [_entry(r) for r in best],
         "lineage": [_entry(r) for r in lineage],
@@ -50,9 +59,15 @@ def render(summary: dict) -> str:
     statuses = ", ".join(f"{k} {v}" for k, v in sorted(s["counts"].items()))
     rate = s["evaluations_per_second"]
     lines.append(
-        f"{s['evaluations']} candidates judged, {s['trained']} trained ({statuses}); "
-        f"cache hits {s['cache_hit_rate']:.1%}; invalid mutation tries {s['invalid_tries']}; "
-        f"restarts {s['restarts']}; " + (f"{rate:.1f} trained/s" if rate else "rate n/a")
+        f"{s['evaluations']} candidates judged, {s['trained']} trained, {s['completed']} to the "
+        f"last step ({s['judged_per_trained']:.1f} judged per trained, "
+        f"{s['judged_per_completed']:.1f} per completed); {statuses}"
+    )
+    lines.append(
+        f"cache hits {s['cache_hit_rate']:.1%} (the paper: 89%); rejected on probes "
+        f"{s['rejected']}; hurdle stops {s['hurdle_stops']}; invalid mutation tries "
+        f"{s['invalid_rate']:.1%}; dead statements {s['dead_statement_ratio']:.1%}; restarts "
+        f"{s['restarts']}; " + (f"{rate:.1f} trained/s" if rate else "rate n/a")
     )
     if not s["best"]:
         lines.append("no successful evaluation yet")

@@ -37,7 +37,8 @@ class JobResult:
     reason: str
     seconds: float
     worker: str
-    tasks: dict = field(default_factory=dict)  # task key -> {fitness, status, steps, loss}
+    tasks: dict = field(default_factory=dict)  # task key -> {fitness, status, steps, loss, ...}
+    hurdle_fitness: float = float("nan")  # the first task's fitness at the hurdle
 
 
 class EvaluationWorker:
@@ -75,7 +76,7 @@ class EvaluationWorker:
             if status != "ok":
                 fitnesses.append(task.worst_fitness)
                 continue
-            use_hurdle = i == 0 and self.hurdle_fraction is not None and job.hurdle_fitness > -1e30
+            use_hurdle = i == 0 and self.hurdle_fraction is not None
             hurdle = Hurdle(self.hurdle_fraction, job.hurdle_fitness) if use_hurdle else None
             (result,) = evaluator.evaluate([program], hurdle)
             per_task[spec.key] = {
@@ -83,11 +84,14 @@ class EvaluationWorker:
                 "status": result.status,
                 "steps": result.steps,
                 "loss": result.final_loss,
+                "hurdle_fitness": result.hurdle_fitness,
             }
             fitnesses.append(result.fitness)
             seconds += result.seconds
             if result.status != "ok":
                 status, reason = result.status, f"{spec.key}: {result.reason}"
+        first = per_task.get(self.specs[0].key, {})
         return JobResult(
-            job.index, statistics.fmean(fitnesses), status, reason, seconds, self.name, per_task
-        )
+            job.index, statistics.fmean(fitnesses), status, reason, seconds, self.name, per_task,
+            first.get("hurdle_fitness", float("nan")),
+        )  # fmt: skip

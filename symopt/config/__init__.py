@@ -36,6 +36,7 @@ from symopt.config.reading import read_mapping
 from symopt.config.sections import (
     BackendSettings,
     BudgetSettings,
+    CacheSettings,
     HurdleSettings,
     Int,
     MutationSettings,
@@ -89,6 +90,8 @@ class Config(Section):
     """When and from where the population restarts."""
     hurdle: HurdleSettings | None = None
     """Early stopping of weak candidates part-way through training; null = every run finishes."""
+    cache: CacheSettings = CacheSettings()
+    """The functional cache (fingerprints of behaviour on probe inputs)."""
     backend: BackendSettings = BackendSettings()
     """Where evaluations run."""
     out: Str | None = None

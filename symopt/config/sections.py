@@ -111,7 +111,8 @@ class RestartSettings(Section):
     """Restarting the population when the search stalls."""
 
     plateau: Annotated[Int, Field(ge=1)] | None = None
-    """Restart after this many evaluations without a new best fitness; null = never restart."""
+    """Restart after this many candidates judged (trained or not) without a new best fitness;
+    null = never restart."""
     from_: Literal["best", "seed"] = Field("best", alias="from")
     """``best``: refill the population from the best program so far; ``seed``: from the seed."""
 
@@ -124,6 +125,16 @@ class HurdleSettings(Section):
     quantile: Annotated[Float, Field(ge=0, le=1)] = 0.5
     """A candidate whose fitness at the hurdle is below this quantile of the current population's
     fitness is stopped there (and keeps that fitness)."""
+
+
+class CacheSettings(Section):
+    """The functional cache: candidates that compute what an evaluated program computed."""
+
+    enabled: bool = True
+    """Answer functional duplicates (same fingerprint) from the run instead of training them."""
+    file: Str | None = None
+    """A cache file shared across campaigns (created if missing; relative to the current
+    directory); results there are keyed by fingerprint, tasks and hurdle. null = none."""
 
 
 class BackendSettings(Section):

@@ -46,6 +46,7 @@ class Result:
     seconds: float
     reason: str = ""
     losses: np.ndarray | None = field(default=None, repr=False, compare=False)
+    hurdle_fitness: float = float("nan")  # fitness at the hurdle step, when a hurdle was set
 
     @property
     def failed(self) -> bool:
@@ -85,7 +86,7 @@ class Evaluator:
             self._data,
             self._val,
         )
-        fitness, status, steps, loss, losses = jax.device_get(out)
+        fitness, status, steps, loss, losses, at_hurdle = jax.device_get(out)
         status, steps = int(status), int(steps)
         return Result(
             float(fitness),
@@ -95,6 +96,7 @@ class Evaluator:
             time.perf_counter() - start,
             self._reason(status, steps, hurdle),
             losses if self.keep_losses else None,
+            float(at_hurdle),
         )
 
     def _reason(self, status: int, steps: int, hurdle: Hurdle | None) -> str:

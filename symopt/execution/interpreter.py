@@ -53,8 +53,9 @@ def make_trainer(task, layout: Layout):
     """``train(code, length, init, update_reg, hurdle_step, hurdle_fitness, data, val)``.
 
     Trains one encoded program on ``task`` and returns
-    ``(fitness, status, steps, final_loss, losses)`` (see ``proxy_tasks.TrainOutcome``). Every
-    argument is an array, so under ``jax.jit`` it is traced and compiled once per task and layout.
+    ``(fitness, status, steps, final_loss, losses, hurdle_fitness)`` (see
+    ``proxy_tasks.TrainOutcome``). Every argument is an array, so under ``jax.jit`` it is traced
+    and compiled once per task and layout.
     """
     params0 = task.init_params()
     flat0, unravel = ravel_pytree(params0)
@@ -82,6 +83,6 @@ def make_trainer(task, layout: Layout):
         outcome = train_loop(
             task, update, flat0, regs0, data, val, hurdle_step, hurdle_fitness, unravel
         )
-        return outcome.fitness, outcome.status, outcome.steps, outcome.final_loss, outcome.losses
+        return outcome.summary()
 
     return train

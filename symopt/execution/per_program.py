@@ -17,7 +17,8 @@ from symopt.execution.reference import apply_update, init_states, make_step
 def make_reference_trainer(program: Program, task):
     """``train(hurdle_step, hurdle_fitness, data, val)``, jitted for this program alone.
 
-    Returns ``(fitness, status, steps, final_loss, losses)`` as the interpreter does.
+    Returns ``(fitness, status, steps, final_loss, losses, hurdle_fitness)``, as the interpreter
+    does.
 
     The loop carries the parameters as one flat vector, as the interpreter does, so that both
     compute bit-identical gradients and differ only in how they run the program.
@@ -35,6 +36,6 @@ def make_reference_trainer(program: Program, task):
         outcome = train_loop(
             task, update, flat0, states, data, val, hurdle_step, hurdle_fitness, unravel
         )
-        return outcome.fitness, outcome.status, outcome.steps, outcome.final_loss, outcome.losses
+        return outcome.summary()
 
     return jax.jit(train)

@@ -18,14 +18,18 @@ Leaves = tuple[Any, ...]
 
 
 def execute(
-    program: Program, xp, w: Leaves, g: Leaves, states: tuple[Leaves, ...], lr
-) -> tuple[Leaves, tuple[Leaves, ...]]:
-    """One step of ``program`` on flat leaves: returns ``(update, new_states)``."""
+    program: Program, xp, w, g, states: tuple, lr, trees=None
+) -> tuple[Any, tuple[Any, ...]]:
+    """One step of ``program``: returns ``(update, new_states)``.
+
+    Trees are tuples of leaves by default; pass another tree algebra ``trees`` (see
+    ``symopt.dsl.ops``) to hold them differently, e.g. as one flat vector.
+    """
     env: dict[str, Any] = {program.weight: w, program.grad: g, program.lr: xp.asarray(lr)}
     env.update(zip(program.states, states, strict=True))
     for stmt in program.body:
         args = [env[a] if isinstance(a, str) else xp.asarray(a, xp.float32) for a in stmt.args]
-        env[stmt.target] = apply_op(stmt.op, xp, args)
+        env[stmt.target] = apply_op(stmt.op, xp, args, trees)
     update, *new_states = (env[name] for name in program.returns)
     return update, tuple(new_states)
 
@@ -47,11 +51,11 @@ class LeafTrees:
         return tuple(xp.broadcast_to(xp.sum(leaf), xp.shape(leaf)) for leaf in tree)
 
 
-def apply_op(name: str, xp, args: list) -> Any:
+def apply_op(name: str, xp, args: list, trees=None) -> Any:
     """Apply op ``name`` to Trees (tuples of leaves) and Scalars, broadcasting Scalars."""
     op = OPS[name]
     if op.level == "tree":
-        return op.jax(xp, LeafTrees(xp), *args)
+        return op.jax(xp, trees or LeafTrees(xp), *args)
     n = next((len(a) for a in args if isinstance(a, tuple)), None)
     if n is None:
         return op.jax(xp, *args)

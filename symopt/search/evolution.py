@@ -38,6 +38,7 @@ class Member:
     id: int
     program: Program
     fitness: float
+    hurdle_fitness: float = float("nan")  # fitness at the hurdle step (NaN: not measured)
 
 
 @dataclass(frozen=True)
@@ -120,3 +121,7 @@ class RegularizedEvolution:
 
     def fitnesses(self) -> list[float]:
         return [m.fitness for m in self.population]
+
+    def hurdle_fitnesses(self) -> list[float]:
+        """The members' fitness at the hurdle step, where it was measured."""
+        return [m.hurdle_fitness for m in self.population if m.hurdle_fitness == m.hurdle_fitness]

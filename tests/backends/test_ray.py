@@ -11,6 +11,7 @@ import ray
 from symopt.backends import TaskSpec
 from symopt.campaign import Campaign
 from symopt.config import config_from_dict
+from symopt.stats import NOT_TRAINED
 from symopt.store import RunStore
 from tests.search.test_campaign import SMOKE, rows
 
@@ -65,7 +66,7 @@ def test_a_killed_worker_loses_nothing(ray_instance, tmp_path):
     outcome = campaign.run(backend=backend)
     killer.join()
     stored = rows(config.run_dir)
-    trained = [r for r in stored if r[2] != "cached"]
+    trained = [r for r in stored if r[2] not in NOT_TRAINED]
     assert outcome.trained == len(trained) == 200
     assert len({r[5] for r in stored}) == len(stored)  # no child stored twice
     assert all(r[2] != "error" for r in stored)

@@ -60,7 +60,7 @@ def test_interpreter_matches_the_per_program_reference(task_name):
     for program in programs:
         got = evaluator.evaluate([program])[0]
         reference = make_reference_trainer(program, task)(-1, -np.inf, data, val)
-        fitness, status, steps, _, losses = jax.device_get(reference)
+        fitness, status, steps, _, losses, _ = jax.device_get(reference)
         np.testing.assert_allclose(got.losses[:3], losses[:3], rtol=1e-5, err_msg=str(program))
         same += (
             got.status == STATUS_NAMES[int(status)]

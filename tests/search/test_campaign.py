@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from symopt.cli import main
+from symopt.stats import NOT_TRAINED
 from symopt.store import RunStore
 
 SMOKE = {
@@ -43,7 +44,7 @@ def test_search_then_show(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["search", write_config(tmp_path), "--out", str(out), "--quiet"]) == 0
     assert "best #" in capsys.readouterr().out
-    trained = [r for r in rows(out) if r[2] != "cached"]
+    trained = [r for r in rows(out) if r[2] not in NOT_TRAINED]
     assert len(trained) == 40
     assert len({r[5] for r in rows(out)}) == len(rows(out))  # every child index once
     assert (out / "config.yaml").exists()
@@ -129,8 +130,8 @@ def test_sigkill_then_resume_loses_nothing_and_repeats_nothing(tmp_path):
     assert main(["search", config, "--out", str(out), "--resume", "--quiet"]) == 0
     after = rows(out)
     assert after[: len(before)] == before
-    assert sum(r[2] != "cached" for r in after) == 150
-    programs = [r[0] for r in after if r[2] != "cached"]
+    assert sum(r[2] not in NOT_TRAINED for r in after) == 150
+    programs = [r[0] for r in after if r[2] not in NOT_TRAINED]
     assert len(programs) == len(set(programs))  # nothing trained twice
 
 
@@ -178,3 +179,24 @@ def test_missing_config_and_unreachable_address(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "cannot reach the Ray cluster" in err
     assert not out.exists()
+
+
+def test_a_cache_file_shares_results_across_campaigns(tmp_path):
+    cache = str(tmp_path / "shared.sqlite")
+    config = write_config(tmp_path, cache={"file": cache}, budget={"max_evaluations": 20})
+    assert main(["search", config, "--out", str(tmp_path / "a"), "--quiet"]) == 0
+    assert main(["search", config, "--out", str(tmp_path / "b"), "--quiet"]) == 0
+    with RunStore.open_readonly(tmp_path / "b") as store:
+        reasons = [r.reason for r in store.iter_evaluations() if r.status == "cached"]
+    assert sum("from the cache file" in reason for reason in reasons) >= 10
+
+
+def test_functional_duplicates_are_not_trained(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["search", write_config(tmp_path), "--out", str(out), "--quiet"]) == 0
+    with RunStore.open_readonly(out) as store:
+        records = list(store.iter_evaluations())
+    trained = [r.fingerprint for r in records if r.status not in NOT_TRAINED]
+    assert len(trained) == len(set(trained))  # one training per function
+    cached = [r for r in records if r.status == "cached"]
+    assert cached and all(r.metrics["source"] < r.id for r in cached)

@@ -1,0 +1,58 @@
+"""What ``symopt analyze`` prints about one program, found without training it."""
+
+from __future__ import annotations
+
+from symopt.analysis.fingerprint import fingerprint
+from symopt.analysis.liveness import liveness
+from symopt.analysis.structural import structural_hash
+from symopt.dsl.kinds import infer_kinds, param_kinds
+from symopt.dsl.program import Program
+from symopt.dsl.text import format_call
+
+
+def analyze(program: Program) -> dict:
+    kinds = infer_kinds(program)
+    info = liveness(program)
+    print_ = fingerprint(program)
+    return {
+        "parameters": {name: kind.value for name, kind in param_kinds(program).items()},
+        "statements": [
+            {
+                "line": f"{s.target} = {format_call(s)}",
+                "kind": kind.value,
+                "live": live,
+            }
+            for s, kind, live in zip(program.body, kinds, info.statements, strict=True)
+        ],
+        "dead_statements": list(info.dead_statements),
+        "state_slots": {name: live for name, live in zip(program.states, info.states, strict=True)},
+        "structural_hash": structural_hash(program),
+        "fingerprint": print_.digest,
+        "finite_on_probes": print_.finite,
+    }
+
+
+def render(report: dict) -> str:
+    lines = ["parameters: " + ", ".join(f"{n}: {k}" for n, k in report["parameters"].items())]
+    lines.append("statements:")
+    for i, s in enumerate(report["statements"], 1):
+        mark = "" if s["live"] else "   <- dead"
+        lines.append(f"  {i:>3}  {s['line']:<40} {s['kind']:<6}{mark}")
+    dead = report["dead_statements"]
+    lines.append(f"dead statements: {', '.join(str(i + 1) for i in dead) if dead else 'none'}")
+    slots = report["state_slots"]
+    live = [n for n, keep in slots.items() if keep]
+    gone = [n for n, keep in slots.items() if not keep]
+    lines.append(
+        "state slots: "
+        + (", ".join(live) + " live" if live else "none live")
+        + (f"; {', '.join(gone)} {_verb(gone)} nothing between steps" if gone else "")
+    )
+    lines.append(f"structural hash: {report['structural_hash']}")
+    finite = "" if report["finite_on_probes"] else "  (NaN/Inf on the probe inputs)"
+    lines.append(f"fingerprint: {report['fingerprint']}{finite}")
+    return "\n".join(lines)
+
+
+def _verb(names: list[str]) -> str:
+    return "carries" if len(names) == 1 else "carry"
