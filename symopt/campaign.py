@@ -25,6 +25,7 @@ from symopt.config import Config
 from symopt.dsl.text import parse, to_text
 from symopt.errors import SymoptError
 from symopt.judge import Judge, Verdict
+from symopt.meta import MetaValidator
 from symopt.progress import ProgressReporter
 from symopt.search.evolution import Candidate, EvolutionConfig, Member, RegularizedEvolution
 from symopt.search.mutation import MutationConfig, MutationFailed
@@ -34,7 +35,7 @@ from symopt.store import DB_NAME, EvaluationRecord, RunStore
 # The parts of a config that define a search; the others (budget, backend, out) may change on
 # --resume.
 _IDENTITY_KEYS = ("name", "seed", "search_space", "tasks", "population", "tournament",
-                  "mutation", "restarts", "hurdle", "cache")  # fmt: skip
+                  "mutation", "restarts", "hurdle", "cache", "meta_validation")  # fmt: skip
 MAX_CONSECUTIVE_CACHE_HITS = 100_000
 
 
@@ -76,6 +77,8 @@ class Campaign:
         )  # fmt: skip
         self.stats = Stats()
         self.judge = self._make_judge()
+        meta = config.meta_validation
+        self.meta = MetaValidator(meta) if meta else None
         self.progress = ProgressReporter(config.budget.max_evaluations, show_progress)
         if resume:
             self._replay()
@@ -131,6 +134,9 @@ class Campaign:
             if record.status not in NOT_TRAINED and record.fingerprint:
                 known = (record.id, record.fitness, at_hurdle)
                 self.judge.known.setdefault(record.fingerprint, known)
+        if self.meta is not None:
+            for event in self.store.events("meta_validation"):
+                self.meta.replay(event.payload)
 
     # ---- the loop -----------------------------------------------------------------------------
 
@@ -200,7 +206,22 @@ class Campaign:
                 return "evaluation budget reached"
             for result in backend.poll(timeout=0.1):
                 self._record(*jobs.pop(result.index), result)
+            if self._meta_validate():
+                return f"meta-validation has not improved for {self.meta.settings.patience} checks"
             self._report(start)
+
+    def _meta_validate(self) -> bool:
+        """Check the best program on the meta task when due; True when the search should stop."""
+        best = self.evolution.best
+        if self.meta is None or not self.meta.due(self.stats.trained, best and best.id):
+            return False
+        payload = self.meta.check(self.stats.trained, best.id, best.program, best.fitness)
+        self.store.add_event("meta_validation", self.store.count(), payload)
+        self.progress.log(
+            f"meta-validation on {payload['task']}: #{best.id} scores {payload['meta_fitness']:.4f}"
+            f" (search fitness {best.fitness:.4f})"
+        )
+        return self.meta.exhausted
 
     def _next_candidate(self) -> tuple[Candidate, Verdict] | None:
         """The next child that needs training; the others are judged and stored on the way."""

@@ -46,6 +46,7 @@ def summarize(store: RunStore, top: int = 5) -> dict:
         "completed": stats.completed,
         "judged_per_completed": stats.judged_per_completed,
         "restarts": len(store.events("restart")),
+        "meta_validation": [event.payload for event in store.events("meta_validation")],
         "evaluations_per_second": (stats.trained - 1) / span if span > 0 else None,
         "best": _entry(best[0]) if best else None,
         "top": [_entry(r) for r in best],
@@ -84,4 +85,22 @@ def render(summary: dict) -> str:
         for e in s["lineage"]
     )  # fmt: skip
     lines += ["", f"lineage ({len(s['lineage'])} programs, back to the seed):", f"  {chain}"]
+    lines += _meta_lines(s["meta_validation"])
     return "\n".join(lines)
+
+
+def _meta_lines(curve: list[dict]) -> list[str]:
+    if not curve:
+        return []
+    best = max(point["meta_fitness"] for point in curve)
+    lines = [
+        "",
+        f"meta-validation on {curve[0]['task']} (the best program so far, when it changed):",
+    ]
+    for point in curve:
+        mark = "  <- best" if point["meta_fitness"] == best else ""
+        lines.append(
+            f"  after {point['trained']:>6} trained  #{point['best_id']:<7} search "
+            f"{point['search_fitness']:.4f}  meta {point['meta_fitness']:.4f}{mark}"
+        )
+    return lines

@@ -39,6 +39,7 @@ from symopt.config.sections import (
     CacheSettings,
     HurdleSettings,
     Int,
+    MetaValidationSettings,
     MutationSettings,
     RestartSettings,
     Section,
@@ -90,6 +91,8 @@ class Config(Section):
     """When and from where the population restarts."""
     hurdle: HurdleSettings | None = None
     """Early stopping of weak candidates part-way through training; null = every run finishes."""
+    meta_validation: MetaValidationSettings | None = None
+    """Score each new best program on a larger task during the search; null = off."""
     cache: CacheSettings = CacheSettings()
     """The functional cache (fingerprints of behaviour on probe inputs)."""
     backend: BackendSettings = BackendSettings()

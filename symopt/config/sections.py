@@ -127,6 +127,19 @@ class HurdleSettings(Section):
     fitness is stopped there (and keeps that fitness)."""
 
 
+class MetaValidationSettings(Section):
+    """Watching for meta-overfitting: the best program so far, scored on a larger task."""
+
+    task: TaskSettings
+    """The meta-validation task, usually bigger than the search's, e.g. ``{name: digits_mlp,
+    size: 10}``."""
+    every: Annotated[Int, Field(ge=1)] = 200
+    """Check every this many trained evaluations, when the best program has changed."""
+    patience: Annotated[Int, Field(ge=1)] | None = None
+    """Stop the search after this many checks without a new best meta-validation fitness;
+    null = never stop for this reason."""
+
+
 class CacheSettings(Section):
     """The functional cache: candidates that compute what an evaluated program computed."""
 

@@ -45,6 +45,7 @@ mutation: {insert: 2, delete: 0.5, modify: 0, redraw_prob: 1, max_tries: 5}
 budget: {max_evaluations: null, max_seconds: 90}
 restarts: {plateau: 100, from: seed}
 hurdle: {fraction: 0.5, quantile: 0.75}
+meta_validation: {task: {name: digits_mlp, size: 10}, every: 100, patience: 5}
 cache: {enabled: false, file: shared-cache.sqlite}
 backend: {kind: ray, workers: 3, address: "10.0.0.1:6379"}
 out: elsewhere/run
@@ -95,6 +96,7 @@ def test_defaults_fill_everything_in():
         "budget": {"max_evaluations": 2000, "max_seconds": None},
         "restarts": {"plateau": None, "from": "best"},
         "hurdle": None,
+        "meta_validation": None,
         "cache": {"enabled": True, "file": None},
         "backend": {"kind": "local", "workers": "auto", "address": None},
         "out": None,
