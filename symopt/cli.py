@@ -137,6 +137,34 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_simplify(args: argparse.Namespace) -> int:
+    from symopt.dsl import to_text
+    from symopt.simplify import run_simplify
+
+    program = load_program(args.program)
+    if args.task:
+        _get_task(args.task, args.size, None)  # an unknown task is one line, before any work
+    simplified = run_simplify(
+        program,
+        exact=args.task is None,
+        task=args.task,
+        size=args.size,
+        tolerance=args.tolerance,
+        log=lambda message: print(message, file=sys.stderr),
+    )
+    _write_output(to_text(simplified), args.output)
+    return 0
+
+
+def cmd_funnel(args: argparse.Namespace) -> int:
+    from symopt.funnel import render_table, run_funnel
+
+    config = Path(args.config) if args.config else None
+    result = run_funnel(Path(args.run_dir), config, log=lambda m: print(m, file=sys.stderr))
+    print(render_table(result))
+    return 0
+
+
 def _write_output(text: str, output: str | None) -> None:
     if output is None:
         sys.stdout.write(text)
@@ -176,6 +204,32 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--top", type=int, default=5, metavar="K")
     show.add_argument("--json", action="store_true", help="print one JSON object")
     show.set_defaults(func=cmd_show)
+
+    simplify = sub.add_parser(
+        "simplify",
+        help="shorten a program: exact rewrites, then (with --task) ablation",
+        description="Print PROGRAM simplified; each step taken goes to stderr with its reason.",
+    )
+    simplify.add_argument("program", metavar="PROGRAM")
+    mode = simplify.add_mutually_exclusive_group()
+    mode.add_argument("--exact", action="store_true", help="exact rewrites only (the default)")
+    mode.add_argument("--task", help="then ablate while fitness on this proxy task holds")
+    simplify.add_argument("--size", type=int, default=1, help="size of --task: 1, 10 or 100")
+    simplify.add_argument(
+        "--tolerance", type=float, default=0.002, help="fitness an ablation may lose (absolute)"
+    )
+    simplify.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    simplify.set_defaults(func=cmd_simplify)
+
+    funnel = sub.add_parser(
+        "funnel",
+        help="take a run's top programs through growing tasks against tuned baselines",
+        description="Train the top K programs of RUN_DIR on stages of growing cost; a program "
+        "goes on while it beats AdamW at its best learning rate.",
+    )
+    funnel.add_argument("run_dir", metavar="RUN_DIR")
+    funnel.add_argument("--config", metavar="FUNNEL.yaml", help="stages, top K, baseline sweeps")
+    funnel.set_defaults(func=cmd_funnel)
 
     export = sub.add_parser(
         "export",

@@ -28,7 +28,7 @@ from pydantic import Field, ValidationError, field_validator
 from symopt.config import Config, TaskSettings
 from symopt.config.messages import describe, first_error
 from symopt.config.reading import read_mapping
-from symopt.config.sections import Float, Int, Section, problem
+from symopt.config.sections import Float, Int, Section, Str, problem
 from symopt.errors import SymoptError
 
 DEFAULT_SIZES = (10, 100)
@@ -39,7 +39,7 @@ PeakLr = Annotated[Float, Field(gt=0)]
 class StageSettings(TaskSettings):
     """One stage of the funnel: a proxy task at one size (checked like a campaign's tasks)."""
 
-    name: str = Field(alias="task")
+    name: Str = Field(alias="task")
     """A registered proxy task (one of ``proxy_tasks.task_names()``), e.g. ``digits_mlp``."""
 
     @property

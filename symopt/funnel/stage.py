@@ -105,9 +105,8 @@ def _sweep(
     sweep = []
     for peak in lrs:
         outcome = make_optax_trainer(task, make(peak))()
-        sweep.append(
-            {"lr": peak, "fitness": float(outcome.fitness), "status": STATUS_NAMES[int(outcome.status)]}
-        )
+        status = STATUS_NAMES[int(outcome.status)]
+        sweep.append({"lr": peak, "fitness": float(outcome.fitness), "status": status})
     best = max(sweep, key=lambda run: run["fitness"])  # max keeps the first, the smaller lr
     if len(lrs) > 1 and best["lr"] in (lrs[0], lrs[-1]):
         edge = "smallest" if best["lr"] == lrs[0] else "largest"

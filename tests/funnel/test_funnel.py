@@ -1,0 +1,127 @@
+"""The funnel end to end on cancer_mlp/1 then cancer_mlp/10: interrupted, resumed, reprinted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from symopt.funnel import EVENT_KIND, load_funnel, render_table, run_funnel
+from symopt.store import RunStore
+from tests.funnel.conftest import BAD, PROGRAMS, SIGN, WEAK_BASELINES, make_run
+
+STAGES = [{"task": "cancer_mlp", "size": 1}, {"task": "cancer_mlp", "size": 10}]
+
+
+class Interrupt(Exception):
+    pass
+
+
+@pytest.fixture(scope="module")
+def funnel(tmp_path_factory):
+    """A funnel interrupted as stage 2 begins, then run again to the end."""
+    tmp = tmp_path_factory.mktemp("funnel")
+    run_dir = make_run(tmp / "run", [*PROGRAMS[:4], (SIGN, 0.955), PROGRAMS[4]])
+    config = tmp / "funnel.yaml"
+    config.write_text(yaml.safe_dump({"top": 5, "stages": STAGES, "baselines": WEAK_BASELINES}))
+
+    def interrupting(line: str) -> None:
+        if line.startswith("stage 2"):
+            raise Interrupt
+
+    with pytest.raises(Interrupt):
+        run_funnel(run_dir, config, interrupting)
+    interrupted = load_funnel(run_dir)
+    lines: list[str] = []
+    return run_dir, interrupted, run_funnel(run_dir, config, lines.append), lines
+
+
+def ids_of(run_dir: Path) -> dict[str, int]:
+    with RunStore.open_readonly(run_dir) as store:
+        return {r.program: r.id for r in store.iter_evaluations()}
+
+
+def test_interrupted_funnel_keeps_its_finished_stage(funnel):
+    run_dir, interrupted, result, lines = funnel
+    assert len(interrupted.stages) == 1 and not interrupted.finished
+    assert "interrupted after 1 of 2 stages" in render_table(interrupted)
+    assert result.reused == 1 and "1 stage(s) already stored; reusing them" in lines[0]
+    assert result.stages[0] == interrupted.stages[0]
+    with RunStore.open_readonly(run_dir) as store:
+        events = store.events(EVENT_KIND)
+        assert [e.payload["stage"] for e in events] == [0, 1]
+        assert all(e.seq == store.count() for e in events)
+
+
+def test_candidates_are_distinct_functions_in_fitness_order(funnel):
+    run_dir, _, result, _ = funnel
+    ids = ids_of(run_dir)
+    renamed_sgd = PROGRAMS[3][0]
+    expected = [ids[t] for t, _ in PROGRAMS[:3]] + [ids[SIGN], ids[BAD]]
+    assert [c["id"] for c in result.candidates] == expected
+    assert ids[renamed_sgd] not in expected
+
+
+def test_programs_go_on_only_while_they_beat_adamw(funnel):
+    run_dir, _, result, _ = funnel
+    first, second = result.stages
+    for stage in result.stages:
+        bar = stage["baselines"]["adamw"]["fitness"]
+        assert stage["bar"] == bar
+        assert stage["advanced"] == [e["id"] for e in stage["programs"] if e["fitness"] > bar]
+    assert [e["id"] for e in second["programs"]] == first["advanced"]
+    ids = ids_of(run_dir)
+    assert result.stopped_at(ids[BAD]) == 0  # diverges at once
+    assert result.stopped_at(ids[SIGN]) == 1  # beats the weak AdamW at size 1, diverges at 10
+    assert ids[SIGN] in first["advanced"] and ids[SIGN] not in second["advanced"]
+    assert result.finished
+
+
+def test_baselines_keep_their_best_lr(funnel):
+    _, _, result, _ = funnel
+    for stage in result.stages:
+        for name, lrs in (
+            ("adamw", WEAK_BASELINES["adamw_lrs"]),
+            ("lion", WEAK_BASELINES["lion_lrs"]),
+        ):
+            baseline = stage["baselines"][name]
+            assert [run["lr"] for run in baseline["sweep"]] == lrs
+            best = max(baseline["sweep"], key=lambda run: run["fitness"])
+            assert (baseline["lr"], baseline["fitness"]) == (best["lr"], best["fitness"])
+        seed = stage["baselines"]["seed"]
+        assert seed["status"] == "ok" and 0.5 < seed["fitness"] <= 1.0
+
+
+def test_table_prints_and_reprints_from_the_store(funnel):
+    run_dir, _, result, _ = funnel
+    table = render_table(result)
+    ids = ids_of(run_dir)
+    assert "cancer_mlp/1" in table and "cancer_mlp/10" in table
+    rows = {line.split()[0]: line for line in table.splitlines() if line.startswith(("#", "A"))}
+    assert rows[f"#{ids[BAD]}"].endswith("1 cancer_mlp/1")
+    assert "diverged" in rows[f"#{ids[BAD]}"]
+    assert rows[f"#{ids[SIGN]}"].endswith("2 cancer_mlp/10")
+    assert "@0.0001" in rows["AdamW"] or "@1e-05" in rows["AdamW"]
+    assert render_table(load_funnel(run_dir)) == table
+
+
+def test_a_finished_funnel_is_reprinted_without_training(funnel):
+    run_dir, _, result, _ = funnel
+    config = run_dir.parent / "funnel.yaml"
+    lines: list[str] = []
+    again = run_funnel(run_dir, config, lines.append)
+    assert again.reused == 2 and len(lines) == 1
+    assert render_table(again) == render_table(result)
+
+
+def test_nothing_beats_a_well_tuned_adamw(tmp_path):
+    run_dir = make_run(tmp_path / "run", [PROGRAMS[2], PROGRAMS[4]])  # SGD, bad
+    config = tmp_path / "funnel.yaml"
+    baselines = {"adamw_lrs": [1.0e-3, 1.0e-2], "lion_lrs": [1.0e-4, 1.0e-3]}
+    config.write_text(yaml.safe_dump({"stages": STAGES, "baselines": baselines}))
+    result = run_funnel(run_dir, config, lambda line: None)
+    assert len(result.stages) == 1 and result.finished and result.survivors == []
+    assert result.stages[0]["baselines"]["adamw"]["fitness"] > 0.98
+    table = render_table(result)
+    assert table.endswith("no program beat AdamW at stage 1; the 1 later stage(s) did not run")
