@@ -15,13 +15,32 @@ EXIT_USER_ERROR = 2
 
 
 def load_program(spec: str):
-    """The program named on the command line: a file holding program text."""
-    from symopt.dsl import read_program
+    """The program named on the command line: a file holding program text, or ``RUN_DIR#ID`` /
+    ``RUN_DIR#best`` (a stored evaluation of a run)."""
+    from symopt.dsl import parse, read_program
 
-    return read_program(spec)
+    run_dir, sep, which = spec.rpartition("#")
+    if not sep or not Path(run_dir).is_dir():
+        return read_program(spec)
+    from symopt.store import RunStore
+
+    with RunStore.open_readonly(Path(run_dir)) as store:
+        if which == "best":
+            top = store.top(1)
+            if not top:
+                raise SymoptError(f"{run_dir}: the run has no successful evaluation yet")
+            record = top[0]
+        elif which.isdigit():
+            record = store.get(int(which))
+        else:
+            raise SymoptError(f"{spec}: expected RUN_DIR#ID (a number) or RUN_DIR#best")
+    return parse(record.program, source=f"{run_dir}#{record.id}")
 
 
 def _program_title(spec: str) -> str:
+    run_dir, sep, which = spec.rpartition("#")
+    if sep and Path(run_dir).is_dir():
+        return f"{Path(run_dir).name}_{which}"
     return Path(spec).stem or "program"
 
 

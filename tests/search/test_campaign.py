@@ -200,3 +200,16 @@ def test_functional_duplicates_are_not_trained(tmp_path, capsys):
     assert len(trained) == len(set(trained))  # one training per function
     cached = [r for r in records if r.status == "cached"]
     assert cached and all(r.metrics["source"] < r.id for r in cached)
+
+
+def test_programs_can_be_named_by_run_and_id(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["search", write_config(tmp_path), "--out", str(out), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["analyze", f"{out}#best"]) == 0
+    assert "structural hash" in capsys.readouterr().out
+    assert main(["export", f"{out}#1"]) == 0
+    assert "interp(g, m, 0.9)" in capsys.readouterr().out  # record 1 is the AdamW seed
+    for spec, message in ((f"{out}#999999", "no evaluation with id"), (f"{out}#x", "RUN_DIR#ID")):
+        assert main(["analyze", spec]) == 2
+        assert message in capsys.readouterr().err
