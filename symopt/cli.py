@@ -175,6 +175,15 @@ def cmd_simplify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from symopt.report import make_report
+
+    out = Path(args.output) if args.output else None
+    page = make_report(Path(args.run_dir), out, log=lambda m: print(m, file=sys.stderr))
+    print(page)
+    return 0
+
+
 def cmd_funnel(args: argparse.Namespace) -> int:
     from symopt.funnel import render_table, run_funnel
 
@@ -249,6 +258,15 @@ def build_parser() -> argparse.ArgumentParser:
     funnel.add_argument("run_dir", metavar="RUN_DIR")
     funnel.add_argument("--config", metavar="FUNNEL.yaml", help="stages, top K, baseline sweeps")
     funnel.set_defaults(func=cmd_funnel)
+
+    report = sub.add_parser(
+        "report",
+        help="figures and an HTML page summarizing a run",
+        description="Write PNG figures and index.html for RUN_DIR (default: RUN_DIR/report).",
+    )
+    report.add_argument("run_dir", metavar="RUN_DIR")
+    report.add_argument("-o", "--output", metavar="DIR", help="folder for the figures and page")
+    report.set_defaults(func=cmd_report)
 
     export = sub.add_parser(
         "export",

@@ -1,0 +1,121 @@
+"""``make_report`` on a real small search, on a run with only the seed, and on a failed run."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from symopt.campaign import Campaign
+from symopt.config import config_from_dict
+from symopt.report import FIGURES, PAGE, make_report
+from symopt.store import EvaluationRecord, RunStore
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SEARCH = {
+    "name": "report-test",
+    "seed": 0,
+    "tasks": [{"name": "cancer_mlp", "size": 1}],
+    "population": 8,
+    "tournament": 3,
+    "restarts": {"plateau": 15, "from": "best"},
+    "meta_validation": {"task": {"name": "cancer_mlp", "size": 1}, "every": 10},
+    "backend": {"kind": "local", "workers": 1},
+}
+
+
+def search(run_dir: Path, evaluations: int) -> Path:
+    data = {**SEARCH, "budget": {"max_evaluations": evaluations}, "out": str(run_dir)}
+    Campaign(config_from_dict(data), show_progress=False).run()
+    return run_dir
+
+
+def add_funnel(run_dir: Path) -> None:
+    """A one-stage funnel event, as ``symopt funnel`` stores it (training baselines is slow)."""
+    with RunStore.open(run_dir) as store:
+        best = store.top(2)
+        programs = [
+            {"id": r.id, "fitness": r.fitness, "status": "ok", "reason": "", "advanced": n == 0}
+            for n, r in enumerate(best)
+        ]
+        baseline = {"fitness": 0.95, "status": "ok", "reason": ""}
+        store.add_event(
+            "funnel",
+            store.count(),
+            {
+                "key": "k",
+                "config": {"stages": [{"task": "cancer_mlp", "size": 10}]},
+                "candidates": [{"id": r.id, "fitness": r.fitness} for r in best],
+                "stage": 0,
+                "task": "cancer_mlp",
+                "size": 10,
+                "programs": programs,
+                "baselines": {
+                    "seed": baseline,
+                    "adamw": {**baseline, "lr": 1e-3},
+                    "lion": {**baseline, "fitness": 0.9, "lr": 1e-4},
+                },
+                "bar": 0.95,
+                "advanced": [best[0].id],
+            },
+        )
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> Path:
+    run_dir = search(tmp_path_factory.mktemp("report") / "run", 40)
+    add_funnel(run_dir)
+    return run_dir
+
+
+def assert_complete(page: Path) -> str:
+    text = page.read_text(encoding="utf-8")
+    for file, _ in FIGURES.values():
+        image = (page.parent / file).read_bytes()
+        assert image.startswith(PNG_MAGIC), file
+        assert len(image) > 5_000, file
+        assert f'src="{file}"' in text
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:|//)""", text)
+    assert "http" not in text and "<script" not in text
+    return text
+
+
+def test_a_search_with_restarts_meta_validation_and_a_funnel(run, tmp_path):
+    with RunStore.open_readonly(run) as store:
+        assert store.events("restart") and store.events("meta_validation")
+        best = store.top(1)[0]
+        chain = store.lineage(best.id)
+    logged = []
+    page = make_report(run, tmp_path / "out", logged.append)
+    assert page == tmp_path / "out" / PAGE and logged
+    text = assert_complete(page)
+    assert best.program.splitlines()[1].strip() in text  # the best program's text
+    assert "funnel of" in text and "AdamW" in text
+    if len(chain) > 1:  # a diff per step: its header names the parent and the child
+        assert f"--- #{chain[1].id}" in text and f"+++ #{chain[0].id}" in text
+
+
+def test_the_default_folder_is_inside_the_run(run):
+    assert make_report(run, None, lambda _: None) == run / "report" / PAGE
+
+
+def test_a_run_with_only_the_seed(tmp_path):
+    run_dir = search(tmp_path / "seed-only", 1)
+    text = assert_complete(make_report(run_dir, None, lambda _: None))
+    assert "def train(" in text
+
+
+def test_a_run_without_a_success(tmp_path):
+    config = config_from_dict({"name": "failed", "tasks": [{"name": "cancer_mlp"}]})
+    with RunStore.create(tmp_path / "failed", config.to_yaml(), "test") as store:
+        store.add_evaluation(
+            EvaluationRecord(
+                program="def train(w, g, lr):\n    update = g * -30.0\n    return update\n",
+                fitness=float("nan"),
+                status="nonfinite",
+                origin="seed",
+            )
+        )
+    text = assert_complete(make_report(tmp_path / "failed", None, lambda _: None))
+    assert "No successful evaluation yet" in text
