@@ -2,7 +2,7 @@
 # Install symopt and the data its proxy tasks need, from this checkout. Safe to run again.
 #
 #   scripts/setup.sh        # pip install -e .           + Shakespeare texts + Fashion-MNIST
-#   scripts/setup.sh dev    # pip install -e ".[dev]"    (adds pytest, hypothesis, ruff)
+#   scripts/setup.sh dev    # pip install -e ".[dev,torch]"  (adds pytest, hypothesis, ruff, torch)
 #
 # PYTHON selects the interpreter (default: python, else python3).
 set -euo pipefail
@@ -11,7 +11,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 case "${1:-}" in
   "") target="." ;;
-  dev) target=".[dev]" ;;
+  dev) target=".[dev,torch]" ;;
   *) echo "usage: scripts/setup.sh [dev]" >&2; exit 2 ;;
 esac
 

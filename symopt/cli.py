@@ -45,11 +45,20 @@ def _program_title(spec: str) -> str:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from symopt.export import to_optax_source
+    from symopt.export import selftest_source, to_optax_source, to_torch_source
 
     program = load_program(args.program)
-    source = to_optax_source(program, title=_program_title(args.program))
-    _write_output(source, args.output)
+    title = _program_title(args.program)
+    exporter = to_torch_source if args.to == "torch" else to_optax_source
+    if args.with_test and not args.output:
+        raise SymoptError("--with-test writes test_<module>.py beside the module: give -o FILE.py")
+    _write_output(exporter(program, title=title), args.output)
+    if args.with_test:
+        module = Path(args.output)
+        if not module.stem.isidentifier():
+            raise SymoptError(f"{args.output}: --with-test needs a module name that Python imports")
+        test = selftest_source(program, args.to, module.stem, title=title)
+        _write_output(test, str(module.with_name(f"test_{module.stem}.py")))
     return 0
 
 
@@ -271,10 +280,16 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser(
         "export",
         help="write a program as a standalone optimizer module",
-        description="Write PROGRAM as a standalone optax module defining optimizer(learning_rate).",
+        description="Write PROGRAM as a standalone optax module (optimizer(learning_rate)) or a "
+        "PyTorch module (a torch.optim.Optimizer subclass).",
     )
     export.add_argument("program", metavar="PROGRAM", help="a file holding program text")
-    export.add_argument("--to", choices=["optax"], default="optax", help="target framework")
+    export.add_argument("--to", choices=["optax", "torch"], default="optax", help="framework")
+    export.add_argument(
+        "--with-test",
+        action="store_true",
+        help="also write test_<module>.py checking the module against symopt's reference",
+    )
     export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     export.set_defaults(func=cmd_export)
 

@@ -18,7 +18,11 @@ Each op is one block holding everything about it:
   holds "up to eps";
 - ``export``: source text for generated optimizer modules; a leaf op's is an expression template
   over ``jnp`` with ``{0}``, ``{1}``, ... for its arguments, a tree op's is a call template
-  together with the helper function it calls (``helper``).
+  together with the helper function it calls (``helper``); a 0-ary op's is its value as a float
+  literal;
+- ``torch``, ``torch_helper``: the same for generated PyTorch modules, given only where the
+  ``export`` form does not carry over by writing ``torch.`` for ``jnp.`` (``Op.torch_template``).
+  There every argument is a tensor (Scalars are 0-d tensors) and a Tree is a list of tensors.
 
 Protected forms (DESIGN.md section 3): ``log*`` and ``sqrt`` take ``abs`` first,
 ``div(a, b) = a / (b + 1e-8)``, ``reciprocal(x) = 1 / (x + 1e-8)``,
@@ -65,10 +69,17 @@ class Op:
     commutative: bool = False
     infix: str = ""
     arg_names: tuple[str, ...] = ()
+    torch: str = ""
+    torch_helper: str = ""
 
     @property
     def arity(self) -> int:
         return len(self.kinds)
+
+    @property
+    def torch_template(self) -> str:
+        """The expression template for PyTorch modules (see the module docstring)."""
+        return self.torch or self.export.replace("jnp.", "torch.")
 
     def result_kind(self, arg_kinds: tuple[Kind, ...]) -> Kind:
         """The kind this op returns for arguments of ``arg_kinds`` (already checked)."""
@@ -173,6 +184,7 @@ _op(
     lambda xp, x: xp.cbrt(x),
     lambda sp, x: sp.sign(x) * sp.Abs(x) ** sp.Rational(1, 3),
     "jnp.cbrt({0})",
+    torch="torch.sign({0}) * torch.abs({0}) ** (1.0 / 3.0)",
 )
 _op("sign", _U, LIKE, lambda xp, x: xp.sign(x), lambda sp, x: sp.sign(x), "jnp.sign({0})")
 _op(
@@ -211,6 +223,10 @@ _op(
     helper="""
 def _norm(x):
     return jax.tree.map(lambda leaf: jnp.full_like(leaf, jnp.sqrt(jnp.sum(leaf * leaf))), x)
+""",
+    torch_helper="""
+def _norm(x):
+    return [torch.sqrt(torch.sum(leaf * leaf)).expand_as(leaf).clone() for leaf in x]
 """,
 )
 
@@ -272,6 +288,14 @@ def _dot(a, b):
     pairs = zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b))
     return sum(jnp.sum(p * q) for p, q in pairs)
 """
+_TORCH_GLOBAL_NORM_SRC = """
+def _global_norm(x):
+    return torch.sqrt(sum(torch.sum(leaf * leaf) for leaf in x))
+"""
+_TORCH_DOT_SRC = """
+def _dot(a, b):
+    return sum(torch.sum(p * q) for p, q in zip(a, b))
+"""
 
 _op(
     "global_norm",
@@ -282,6 +306,7 @@ _op(
     "_global_norm({0})",
     level="tree",
     helper=_GLOBAL_NORM_SRC,
+    torch_helper=_TORCH_GLOBAL_NORM_SRC,
 )
 _op(
     "dot",
@@ -292,6 +317,7 @@ _op(
     "_dot({0}, {1})",
     level="tree",
     helper=_DOT_SRC,
+    torch_helper=_TORCH_DOT_SRC,
     commutative=True,
 )
 _op(
@@ -304,6 +330,12 @@ _op(
     level="tree",
     helper=_GLOBAL_NORM_SRC
     + _DOT_SRC
+    + """
+def _cosine_sim(a, b):
+    return _dot(a, b) / (_global_norm(a) * _global_norm(b) + 1e-08)
+""",
+    torch_helper=_TORCH_GLOBAL_NORM_SRC
+    + _TORCH_DOT_SRC
     + """
 def _cosine_sim(a, b):
     return _dot(a, b) / (_global_norm(a) * _global_norm(b) + 1e-08)
@@ -323,6 +355,12 @@ _op(
 def _clip(x, c):
     scale = jnp.minimum(1.0, c / (_global_norm(x) + 1e-08))
     return jax.tree_util.tree_map(lambda leaf: leaf * scale, x)
+""",
+    torch_helper=_TORCH_GLOBAL_NORM_SRC
+    + """
+def _clip(x, c):
+    scale = torch.clamp(c / (_global_norm(x) + 1e-08), max=1.0)
+    return [leaf * scale for leaf in x]
 """,
     arg_names=("x", "c"),
 )

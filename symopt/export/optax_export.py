@@ -12,8 +12,9 @@ from __future__ import annotations
 from symopt import __version__
 from symopt.dsl.kinds import infer_kinds
 from symopt.dsl.ops import OPS, Kind
-from symopt.dsl.program import Arg, Program
+from symopt.dsl.program import Program
 from symopt.dsl.text import to_text
+from symopt.export.common import helper_blocks, indent, return_line, safe_names, tree_args
 
 # Names the generated step function needs to see unshadowed.
 _RESERVED = {"jax", "jnp", "optax"}
@@ -22,11 +23,11 @@ _RESERVED = {"jax", "jnp", "optax"}
 def to_optax_source(program: Program, title: str = "program") -> str:
     """Source text of a standalone optax module implementing ``program``."""
     infer_kinds(program)
-    names = _safe_names(program)
+    names = safe_names(program, _RESERVED)
     slots = tuple(s if s != "count" else "count_" for s in program.states)
-    helpers = _helpers(program)
+    helpers = helper_blocks(OPS[stmt.op].helper for stmt in program.body)
     step = _step_function(program, names)
-    program_text = _indent(to_text(program), 4)
+    program_text = indent(to_text(program), 4)
     return f'''"""Optimizer "{title}", found by symopt {__version__} (`symopt export --to optax`).
 
 The program (the paper's training loop applies ``w = w - update``)::
@@ -76,36 +77,6 @@ def optimizer(learning_rate: optax.ScalarOrSchedule) -> optax.GradientTransforma
 '''
 
 
-def _indent(text: str, n: int) -> str:
-    pad = " " * n
-    return "".join(pad + line if line.strip() else line for line in text.splitlines(True))
-
-
-def _safe_names(program: Program) -> dict[str, str]:
-    """Map every program variable to a name that cannot shadow what the module needs."""
-    used = set(program.params) | {s.target for s in program.body}
-    taken = used | _RESERVED
-    names = {}
-    for name in sorted(used):
-        new = name
-        if name in _RESERVED or name.startswith("_"):
-            new = (name.lstrip("_") or "var") + "_"
-            while new in taken:
-                new += "_"
-        names[name] = new
-        taken.add(new)
-    return names
-
-
-def _helpers(program: Program) -> str:
-    seen: dict[str, None] = {}
-    for stmt in program.body:
-        helper = OPS[stmt.op].helper
-        for block in helper.split("\ndef ")[1:]:
-            seen.setdefault("\ndef " + block.rstrip() + "\n", None)
-    return "".join("\n" + block for block in seen)
-
-
 def _literal(arg: float) -> str:
     text = repr(float(arg))
     return f"({text})" if text.startswith("-") else text
@@ -118,21 +89,11 @@ def _step_function(program: Program, names: dict[str, str]) -> str:
         op = OPS[stmt.op]
         rendered = [names[a] if isinstance(a, str) else _literal(a) for a in stmt.args]
         expr = op.export.format(*rendered)
-        trees = _tree_args(stmt.args, kinds)
+        trees = tree_args(stmt.args, kinds)
         if op.level == "leaf" and trees:
             params = ", ".join(names[t] for t in trees)
             expr = f"jax.tree.map(lambda {params}: {expr}, {params})"
         lines.append(f"    {names[stmt.target]} = {expr}")
         kinds[stmt.target] = kind
-    returned = ", ".join(names[r] for r in program.returns)
-    comma = "," if len(program.returns) == 1 else ""
-    lines.append(f"    return {returned}{comma}")
+    lines.append(return_line(program, names))
     return "\n".join(lines)
-
-
-def _tree_args(args: tuple[Arg, ...], kinds: dict[str, Kind]) -> list[str]:
-    trees: list[str] = []
-    for a in args:
-        if isinstance(a, str) and kinds[a] is Kind.TREE and a not in trees:
-            trees.append(a)
-    return trees

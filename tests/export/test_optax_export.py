@@ -160,3 +160,19 @@ def test_cli_export_writes_an_importable_module(tmp_path, capsys):
     assert module.optimizer(1e-3).init(make_params())["count"] == 0
     assert main(["export", str(SEEDS / "sgd.txt")]) == 0
     assert "def optimizer(learning_rate" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("target", ["optax", "torch"])
+def test_cli_export_with_test_writes_a_passing_test(tmp_path, capsys, target):
+    import subprocess
+    import sys
+
+    module = tmp_path / f"lion_{target}.py"
+    args = ["export", str(SEEDS / "lion.txt"), "--to", target, "-o", str(module), "--with-test"]
+    assert main(args) == 0
+    test_file = tmp_path / f"test_lion_{target}.py"
+    assert test_file.exists()
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", str(test_file)],
+                          capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert " passed" in done.stdout and "skipped" not in done.stdout
