@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import hashlib
 
-import numpy as np
-
 from symopt.analysis.liveness import liveness, prune
 from symopt.dsl.ops import OPS
 from symopt.dsl.program import Program
+from symopt.numeric import float32
 
 
 def _digest(text: str) -> str:
@@ -29,7 +28,7 @@ def structural_hash(program: Program) -> str:
     env = {program.weight: "w", program.grad: "g", program.lr: "lr"}
     env.update((name, f"s{j}") for j, name in enumerate(program.states))
     for stmt in program.body:
-        args = [env[a] if isinstance(a, str) else repr(float(np.float32(a))) for a in stmt.args]
+        args = [env[a] if isinstance(a, str) else repr(float(float32(a))) for a in stmt.args]
         if OPS[stmt.op].commutative:
             args.sort()
         env[stmt.target] = _digest(f"{stmt.op}({','.join(args)})")

@@ -26,6 +26,7 @@ from symopt.analysis.liveness import prune
 from symopt.dsl.ops import OPS
 from symopt.dsl.program import Program
 from symopt.errors import SymoptError
+from symopt.numeric import float32
 
 OP_CODES = {name: code for code, name in enumerate(OPS)}
 
@@ -77,7 +78,7 @@ class _Builder:
         self.next_temp = layout.first_temp
 
     def constant(self, value: float) -> int:
-        value32 = np.float32(value)
+        value32 = float32(value)
         key = float(value32)
         if key not in self.constants:
             if len(self.constants) == self.layout.max_constants:

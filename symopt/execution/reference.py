@@ -13,6 +13,7 @@ from typing import Any
 
 from symopt.dsl.ops import OPS
 from symopt.dsl.program import Program
+from symopt.numeric import float32
 
 Leaves = tuple[Any, ...]
 
@@ -28,7 +29,7 @@ def execute(
     env: dict[str, Any] = {program.weight: w, program.grad: g, program.lr: xp.asarray(lr)}
     env.update(zip(program.states, states, strict=True))
     for stmt in program.body:
-        args = [env[a] if isinstance(a, str) else xp.asarray(a, xp.float32) for a in stmt.args]
+        args = [env[a] if isinstance(a, str) else xp.asarray(float32(a)) for a in stmt.args]
         env[stmt.target] = apply_op(stmt.op, xp, args, trees)
     update, *new_states = (env[name] for name in program.returns)
     return update, tuple(new_states)
