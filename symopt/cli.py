@@ -115,6 +115,21 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--json", action="store_true", help="print one JSON object")
     analyze.set_defaults(func=commands.cmd_analyze)
 
+    benchmark = sub.add_parser(
+        "benchmark",
+        help="programs vs tuned AdamW, Lion and SGD-momentum over tasks, sizes and seeds",
+        description="Train each PROGRAM and each baseline on a suite of tasks over several "
+        "seeds, each at its best learning rate from a sweep (a program's own lr is scaled).",
+    )
+    benchmark.add_argument("programs", nargs="+", metavar="PROGRAM")
+    benchmark.add_argument(
+        "--tasks", nargs="+", metavar="NAME@SIZE", help="default: every family at sizes 1, 10"
+    )
+    benchmark.add_argument("--seeds", type=int, default=3)
+    benchmark.add_argument("--plot", metavar="FILE.png", help="also draw mean ± std per task")
+    benchmark.add_argument("--json", action="store_true", help="print one JSON object")
+    benchmark.set_defaults(func=commands.cmd_benchmark)
+
     bench = sub.add_parser(
         "bench",
         help="measure evaluator throughput",

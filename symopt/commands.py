@@ -209,3 +209,28 @@ def _write_output(text: str, output: str | None) -> None:
         raise SymoptError(f"{output}: the folder {path.parent} does not exist")
     path.write_text(text, encoding="utf-8")
     print(f"wrote {output}", file=sys.stderr)
+
+
+def _task_spec(text: str) -> tuple[str, int]:
+    name, _, size = text.partition("@")
+    if size and not size.isdigit():
+        raise SymoptError(f"--tasks {text}: expected NAME or NAME@SIZE, e.g. digits_mlp@10")
+    return name, int(size or 1)
+
+
+def cmd_benchmark(args: argparse.Namespace) -> int:
+    import json
+
+    from symopt.benchmark import plot, render_table, run_benchmark
+
+    programs = {_program_title(spec): load_program(spec) for spec in args.programs}
+    if len(programs) != len(args.programs):
+        raise SymoptError("two programs have the same name; give them different file names")
+    tasks = [_task_spec(t) for t in args.tasks] if args.tasks else None
+    result = run_benchmark(
+        programs, tasks, args.seeds, log=lambda m: print(m, file=sys.stderr, flush=True)
+    )
+    if args.plot:
+        plot(result, Path(args.plot))
+    print(json.dumps(result.as_dict()) if args.json else render_table(result))
+    return 0

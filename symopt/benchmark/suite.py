@@ -1,0 +1,96 @@
+"""What a benchmark runs: the default task suite, the optax baselines and their lr sweeps.
+
+The default suite is every task family at sizes 1 and 10 (vision, tabular, language). Measured
+on 2 cores, default sweeps (5 lr factors per program, 5 peak lrs per baseline), two programs and
+the three baselines, seconds per seed: digits_mlp 4 / 12 (size 1 / 10), cancer_mlp 3 / 8,
+shakespeare_lm 12 / 54; about 95 s per seed in all, so ~5 min for ``seeds=3``. Each further
+program adds 5 runs per (task, seed) and no compilation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import optax
+
+import proxy_tasks
+from proxy_tasks import Task, TaskError
+from symopt.errors import SymoptError
+
+DEFAULT_SUITE: tuple[tuple[str, int], ...] = (
+    ("digits_mlp", 1),
+    ("digits_mlp", 10),
+    ("cancer_mlp", 1),
+    ("cancer_mlp", 10),
+    ("shakespeare_lm", 1),
+    ("shakespeare_lm", 10),
+)
+"""Each proxy task family (vision, tabular, language) at sizes 1 and 10."""
+
+DEFAULT_LR_FACTORS: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0, 10.0)
+"""Multipliers of a program's own ``lr`` input: ``lr = lr * f`` runs before its first statement."""
+
+ADAMW_LRS: tuple[float, ...] = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
+LION_LRS: tuple[float, ...] = tuple(lr / 10 for lr in ADAMW_LRS)
+SGD_MOMENTUM_LRS: tuple[float, ...] = (1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
+WEIGHT_DECAY = 0.01
+REFERENCE = "AdamW"
+"""The baseline every other optimizer is judged against."""
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """An optax optimizer built from a peak learning rate (the task's schedule scales it)."""
+
+    name: str
+    lrs: tuple[float, ...]
+    make: Callable[[Callable], optax.GradientTransformation]
+
+
+BASELINES: tuple[Baseline, ...] = (
+    Baseline("AdamW", ADAMW_LRS, lambda lr: optax.adamw(lr, weight_decay=WEIGHT_DECAY)),
+    # Lion takes the same decoupled weight decay 0.01 as AdamW; with lrs 10x smaller its
+    # effective decay (lr * wd) is 10x weaker. The Lion paper raises wd 3-10x to compensate.
+    Baseline("Lion", LION_LRS, lambda lr: optax.lion(lr, weight_decay=WEIGHT_DECAY)),
+    Baseline("SGD-momentum", SGD_MOMENTUM_LRS, lambda lr: optax.sgd(lr, momentum=0.9)),
+)
+"""The baselines: AdamW (wd 0.01), Lion (wd 0.01, lrs 10x smaller), SGD with momentum 0.9."""
+
+
+def resolve_tasks(tasks: Sequence[tuple[str, int]] | None) -> list[Task]:
+    """The :class:`Task` of each ``(name, size)`` (``None``: :data:`DEFAULT_SUITE`).
+
+    Raises :class:`SymoptError` for an unknown name or size, or a repeated task.
+    """
+    pairs = list(DEFAULT_SUITE if tasks is None else tasks)
+    if not pairs:
+        raise SymoptError("The benchmark needs at least one task.")
+    resolved = []
+    for name, size in pairs:
+        try:
+            resolved.append(proxy_tasks.get_task(name, size))
+        except TaskError as err:
+            raise SymoptError(str(err)) from None
+    labels = [task_label(task) for task in resolved]
+    for i, label in enumerate(labels):
+        if label in labels[:i]:
+            raise SymoptError(f"The benchmark lists task {label} twice.")
+    return resolved
+
+
+def task_label(task: Task) -> str:
+    """``name@size``, e.g. ``cancer_mlp@1``."""
+    return f"{task.name}@{task.size}"
+
+
+def check_sweep(name: str, values: Sequence[float], allow_zero: bool = False) -> tuple[float, ...]:
+    """``values`` sorted ascending; :class:`SymoptError` if empty, repeated or not positive."""
+    if not values:
+        raise SymoptError(f"The {name} sweep is empty; give at least one value.")
+    if len(set(values)) != len(values):
+        raise SymoptError(f"The {name} sweep repeats a value: {', '.join(map(str, values))}.")
+    low = min(values)
+    if low < 0 or (low == 0 and not allow_zero):
+        raise SymoptError(f"The {name} sweep must be positive; got {low:g}.")
+    return tuple(sorted(float(v) for v in values))

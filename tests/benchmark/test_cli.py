@@ -1,0 +1,19 @@
+"""`symopt benchmark` from the command line."""
+
+import json
+
+from symopt.cli import main
+from tests.dsl.test_text import SEEDS
+
+
+def test_benchmark_json_and_bad_tasks(tmp_path, capsys):
+    args = ["benchmark", str(SEEDS / "adamw.txt"), "--tasks", "cancer_mlp@1", "--seeds", "1",
+            "--json", "--plot", str(tmp_path / "b.png")]  # fmt: skip
+    assert main(args) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert json.dumps(result)  # JSON-able
+    assert (tmp_path / "b.png").stat().st_size > 5000
+    for bad in ("cancer_mpl", "cancer_mlp@x", "cancer_mlp@7"):
+        assert main(["benchmark", str(SEEDS / "adamw.txt"), "--tasks", bad]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and err.startswith("symopt: error:")
