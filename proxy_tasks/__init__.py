@@ -17,6 +17,7 @@ from proxy_tasks.train import (
     TrainOutcome,
     make_optax_trainer,
     optax_update,
+    sweep_optax,
     train_loop,
     train_optax,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "get_task",
     "make_optax_trainer",
     "optax_update",
+    "sweep_optax",
     "task_names",
     "train_loop",
     "train_optax",

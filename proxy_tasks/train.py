@@ -17,7 +17,7 @@ costs a fraction of a run.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -207,3 +207,27 @@ def train_optax(task: Task, optimizer: optax.GradientTransformation) -> dict:
         "seconds": seconds,
         "compile_seconds": trainer.compile_seconds,
     }
+
+
+def sweep_optax(
+    task: Task,
+    make: Callable[[Callable], optax.GradientTransformation],
+    peaks: Sequence[float],
+) -> list[tuple[float, str]]:
+    """Train ``make(task.lr_schedule(peak))`` at every peak learning rate; ``(fitness, status)``
+    for each. One compilation for the whole sweep: the peak is an argument of the compiled run."""
+
+    def run(peak, params, train_data, val_data):
+        optimizer = make(task.lr_schedule(peak))
+        outcome = train_loop(
+            task, optax_update(optimizer), params, optimizer.init(params), train_data, val_data
+        )
+        return outcome.fitness, outcome.status
+
+    compiled = jax.jit(run)
+    data, val = task.train_data(), task.val_data()
+    results = []
+    for peak in peaks:
+        fitness, status = jax.device_get(compiled(jnp.float32(peak), task.init_params(), data, val))
+        results.append((float(fitness), STATUS_NAMES[int(status)]))
+    return results

@@ -66,7 +66,7 @@ def main() -> None:
         outcome = campaign.run(backend=InstantBackend())
         seconds = time.perf_counter() - start
     print(f"{outcome.judged} candidates judged ({outcome.trained} 'trained' by the fake, "
-          f"{campaign.hits} cache hits) in {seconds:.2f}s")  # fmt: skip
+          f"{campaign.stats.cached} cache hits) in {seconds:.2f}s")  # fmt: skip
     print(f"driver throughput: {outcome.judged / seconds:,.0f} candidates/s   (goal >= 2,000)")
 
 

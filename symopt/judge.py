@@ -38,8 +38,9 @@ class Judge:
         self.known: dict[str, tuple[int, float, float]] = {}  # id, fitness, hurdle fitness
 
     def judge(self, program: Program) -> Verdict:
-        print_ = fingerprint(program)
-        dead = len(liveness(program).dead_statements)
+        info = liveness(program)
+        print_ = fingerprint(program, info)
+        dead = len(info.dead_statements)
         if not print_.finite:
             reason = "the update is NaN/Inf on the probe inputs (not trained)"
             return Verdict("rejected", print_.digest, dead, self.worst, "rejected", reason)

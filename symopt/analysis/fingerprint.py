@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from symopt.analysis.liveness import liveness, prune
+from symopt.analysis.liveness import Liveness, liveness, prune
 from symopt.dsl.program import Program
 from symopt.execution.reference import execute
 
@@ -57,10 +57,13 @@ class Fingerprint:
     finite: bool  # the update is finite at every probe step
 
 
-def probe_outputs(program: Program) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def probe_outputs(
+    program: Program, info: Liveness | None = None
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """The update at each probe step and the final live states (the program is pruned first)."""
-    live = liveness(program).states
-    program = prune(program)
+    info = info or liveness(program)
+    live = info.states
+    program = prune(program, info)
     states = tuple(np.zeros(_SIZE, np.float32) for _ in program.states)
     updates = []
     with np.errstate(all="ignore"):
@@ -79,11 +82,10 @@ def _quantise(values: np.ndarray) -> np.ndarray:
     return np.stack([q, exponent.astype(np.int64), special])
 
 
-def fingerprint(program: Program) -> Fingerprint:
-    updates, states = probe_outputs(program)
+def fingerprint(program: Program, info: Liveness | None = None) -> Fingerprint:
+    """``info`` is ``liveness(program)`` when the caller has it already."""
+    updates, states = probe_outputs(program, info)
     finite = all(bool(np.all(np.isfinite(u))) for u in updates)
-    digest = hashlib.blake2b(digest_size=12)
-    for values in (*updates, *states):
-        digest.update(_quantise(np.asarray(values, np.float32)).tobytes())
-        digest.update(b"|")
+    values = np.concatenate([np.asarray(v, np.float32) for v in (*updates, *states)])
+    digest = hashlib.blake2b(_quantise(values).tobytes(), digest_size=12)
     return Fingerprint(digest.hexdigest(), finite)

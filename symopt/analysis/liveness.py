@@ -50,9 +50,11 @@ def liveness(program: Program) -> Liveness:
     return Liveness(tuple(live), states)
 
 
-def prune(program: Program) -> Program:
-    """The program without dead statements; a dead slot returns its own (never read) input."""
-    info = liveness(program)
+def prune(program: Program, info: Liveness | None = None) -> Program:
+    """The program without dead statements; a dead slot returns its own (never read) input.
+
+    ``info`` is ``liveness(program)`` when the caller has it already."""
+    info = info or liveness(program)
     body = tuple(s for s, live in zip(program.body, info.statements, strict=True) if live)
     returns = [program.returns[0]]
     for j, name in enumerate(program.states):

@@ -13,11 +13,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Sequence
 
-import jax
-import numpy as np
-
-from proxy_tasks import Task, optax_update, train_loop
-from proxy_tasks.train import STATUS_NAMES
+from proxy_tasks import Task, sweep_optax
 from symopt.benchmark.result import BenchmarkResult, Entry, SweepPoint, TaskResult, verdict
 from symopt.benchmark.suite import (
     BASELINES,
@@ -149,21 +145,8 @@ def _add(runs: list[list[tuple[float, str]]], per_lr: list[tuple[float, str]]) -
 
 
 def _sweep_baseline(task: Task, baseline: Baseline) -> list[tuple[float, str]]:
-    """Train ``baseline`` on ``task`` at each peak lr; one compilation, the peak an argument."""
-
-    def run(peak, params, train_data, val_data):
-        optimizer = baseline.make(task.lr_schedule(peak))
-        return train_loop(
-            task, optax_update(optimizer), params, optimizer.init(params), train_data, val_data
-        ).summary()[:2]
-
-    compiled = jax.jit(run)
-    data, val = task.train_data(), task.val_data()
-    out = []
-    for peak in baseline.lrs:
-        fitness, status = jax.device_get(compiled(np.float32(peak), task.init_params(), data, val))
-        out.append((float(fitness), STATUS_NAMES[int(status)]))
-    return out
+    """Train ``baseline`` on ``task`` at each peak lr (one compilation for the sweep)."""
+    return sweep_optax(task, baseline.make, baseline.lrs)
 
 
 def _resolution(task: Task) -> float:

@@ -2,8 +2,8 @@
 
 Programs (the candidates and the run's seed) are trained by one compiled-once
 :class:`~symopt.execution.evaluator.Evaluator`, so the stage compiles its task once for all of
-them. AdamW and Lion are trained by :func:`proxy_tasks.make_optax_trainer` at every peak lr of
-their sweep, ``optax.adamw(task.lr_schedule(peak), weight_decay=wd)`` and
+them. AdamW and Lion are trained by :func:`proxy_tasks.sweep_optax` (one compilation per sweep)
+at every peak lr of their sweep, ``optax.adamw(task.lr_schedule(peak), weight_decay=wd)`` and
 ``optax.lion(task.lr_schedule(peak), weight_decay=wd)``, and each baseline keeps its best
 (highest fitness; the smaller lr on a tie).
 
@@ -18,8 +18,7 @@ from collections.abc import Callable, Sequence
 
 import optax
 
-from proxy_tasks import Task, make_optax_trainer
-from proxy_tasks.train import STATUS_NAMES
+from proxy_tasks import Task, sweep_optax
 from symopt.dsl.program import Program
 from symopt.execution.evaluator import Evaluator, Result
 from symopt.funnel.config import BaselineSettings, StageSettings
@@ -56,14 +55,14 @@ def run_stage(
     adamw = _sweep(
         task,
         "AdamW",
-        lambda peak: optax.adamw(task.lr_schedule(peak), weight_decay=baselines.weight_decay),
+        lambda lr: optax.adamw(lr, weight_decay=baselines.weight_decay),
         baselines.adamw_lrs,
         log,
     )
     lion = _sweep(
         task,
         "Lion",
-        lambda peak: optax.lion(task.lr_schedule(peak), weight_decay=baselines.weight_decay),
+        lambda lr: optax.lion(lr, weight_decay=baselines.weight_decay),
         baselines.lion_lrs,
         log,
     )
@@ -101,12 +100,11 @@ def _sweep(
     lrs: Sequence[float],
     log: Log,
 ) -> dict:
-    """Train ``make(peak)`` at every peak in ``lrs``; the best run, with the whole sweep."""
-    sweep = []
-    for peak in lrs:
-        outcome = make_optax_trainer(task, make(peak))()
-        status = STATUS_NAMES[int(outcome.status)]
-        sweep.append({"lr": peak, "fitness": float(outcome.fitness), "status": status})
+    """Train ``make(schedule)`` at every peak in ``lrs``; the best run, with the whole sweep."""
+    runs = sweep_optax(task, make, lrs)
+    sweep = [
+        {"lr": peak, "fitness": f, "status": st} for peak, (f, st) in zip(lrs, runs, strict=True)
+    ]
     best = max(sweep, key=lambda run: run["fitness"])  # max keeps the first, the smaller lr
     if len(lrs) > 1 and best["lr"] in (lrs[0], lrs[-1]):
         edge = "smallest" if best["lr"] == lrs[0] else "largest"

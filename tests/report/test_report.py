@@ -11,17 +11,14 @@ from symopt.campaign import Campaign
 from symopt.config import config_from_dict
 from symopt.report import FIGURES, PAGE, make_report
 from symopt.store import EvaluationRecord, RunStore
+from tests.search.test_campaign import SMOKE
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SEARCH = {
+    **SMOKE,
     "name": "report-test",
-    "seed": 0,
-    "tasks": [{"name": "cancer_mlp", "size": 1}],
-    "population": 8,
-    "tournament": 3,
     "restarts": {"plateau": 15, "from": "best"},
     "meta_validation": {"task": {"name": "cancer_mlp", "size": 1}, "every": 10},
-    "backend": {"kind": "local", "workers": 1},
 }
 
 
