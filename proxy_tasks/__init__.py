@@ -17,7 +17,7 @@ from proxy_tasks.train import (
     TrainOutcome,
     make_optax_trainer,
     optax_update,
-    sweep_optax,
+    peak_trainer,
     train_loop,
     train_optax,
 )
@@ -31,7 +31,7 @@ __all__ = [
     "get_task",
     "make_optax_trainer",
     "optax_update",
-    "sweep_optax",
+    "peak_trainer",
     "task_names",
     "train_loop",
     "train_optax",

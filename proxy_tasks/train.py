@@ -17,7 +17,7 @@ costs a fraction of a run.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -209,13 +209,11 @@ def train_optax(task: Task, optimizer: optax.GradientTransformation) -> dict:
     }
 
 
-def sweep_optax(
-    task: Task,
-    make: Callable[[Callable], optax.GradientTransformation],
-    peaks: Sequence[float],
-) -> list[tuple[float, str]]:
-    """Train ``make(task.lr_schedule(peak))`` at every peak learning rate; ``(fitness, status)``
-    for each. One compilation for the whole sweep: the peak is an argument of the compiled run."""
+def peak_trainer(
+    task: Task, make: Callable[[Callable], optax.GradientTransformation]
+) -> Callable[[float], tuple[float, str]]:
+    """A function training ``make(task.lr_schedule(peak))`` at any peak learning rate and giving
+    ``(fitness, status)``. Compiled once, at the first call: the peak is an argument of the run."""
 
     def run(peak, params, train_data, val_data):
         optimizer = make(task.lr_schedule(peak))
@@ -226,8 +224,9 @@ def sweep_optax(
 
     compiled = jax.jit(run)
     data, val = task.train_data(), task.val_data()
-    results = []
-    for peak in peaks:
+
+    def train(peak: float) -> tuple[float, str]:
         fitness, status = jax.device_get(compiled(jnp.float32(peak), task.init_params(), data, val))
-        results.append((float(fitness), STATUS_NAMES[int(status)]))
-    return results
+        return float(fitness), STATUS_NAMES[int(status)]
+
+    return train

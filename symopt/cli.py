@@ -126,6 +126,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--tasks", nargs="+", metavar="NAME@SIZE", help="default: every family at sizes 1, 10"
     )
     benchmark.add_argument("--seeds", type=int, default=3)
+    benchmark.add_argument(
+        "--lr-factors", nargs="+", type=float, metavar="F",
+        help="first factors of each program's lr (default 0.1 0.3 1 3 10)",
+    )  # fmt: skip
+    benchmark.add_argument(
+        "--widen", type=int, default=8, metavar="N",
+        help="lrs a sweep may add per side while its best is at an edge (default 8; 0: none)",
+    )  # fmt: skip
+    benchmark.add_argument(
+        "--backend", choices=("ray", "local"), default="ray",
+        help="ray (default; a local instance unless --address) or local (this process)",
+    )  # fmt: skip
+    benchmark.add_argument("--workers", default="auto", help="Ray workers (default: one per CPU)")
+    benchmark.add_argument("--address", metavar="RAY_ADDRESS", help="join this Ray cluster")
     benchmark.add_argument("--plot", metavar="FILE.png", help="also draw mean ± std per task")
     benchmark.add_argument("--json", action="store_true", help="print one JSON object")
     benchmark.set_defaults(func=commands.cmd_benchmark)

@@ -14,7 +14,8 @@ from symopt.errors import SymoptError
 
 def load_program(spec: str):
     """The program named on the command line: a file holding program text, or ``RUN_DIR#ID`` /
-    ``RUN_DIR#best`` (a stored evaluation of a run)."""
+    ``RUN_DIR#best`` (a stored evaluation of a run; ``best``: the highest search fitness) /
+    ``RUN_DIR#meta`` (the program with the best meta-validation fitness)."""
     from symopt.dsl import parse, read_program
 
     run_dir, sep, which = spec.rpartition("#")
@@ -28,11 +29,25 @@ def load_program(spec: str):
             if not top:
                 raise SymoptError(f"{run_dir}: the run has no successful evaluation yet")
             record = top[0]
+        elif which == "meta":
+            checks = [event.payload for event in store.events("meta_validation")]
+            if not checks:
+                raise SymoptError(f"{run_dir}: the run has no meta-validation check yet")
+            best = max(checks, key=lambda check: check["meta_fitness"])  # the first on a tie
+            record = store.get(best["best_id"])
         elif which.isdigit():
             record = store.get(int(which))
         else:
-            raise SymoptError(f"{spec}: expected RUN_DIR#ID (a number) or RUN_DIR#best")
+            raise SymoptError(
+                f"{spec}: expected RUN_DIR#ID (a number), RUN_DIR#best or RUN_DIR#meta"
+            )
     return parse(record.program, source=f"{run_dir}#{record.id}")
+
+
+def _positive_int(option: str, text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise SymoptError(f"{option} expects a positive whole number or auto; got {text!r}")
+    return int(text)
 
 
 def _program_title(spec: str) -> str:
@@ -227,8 +242,17 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     if len(programs) != len(args.programs):
         raise SymoptError("two programs have the same name; give them different file names")
     tasks = [_task_spec(t) for t in args.tasks] if args.tasks else None
+    workers = args.workers if args.workers == "auto" else _positive_int("--workers", args.workers)
     result = run_benchmark(
-        programs, tasks, args.seeds, log=lambda m: print(m, file=sys.stderr, flush=True)
+        programs,
+        tasks,
+        args.seeds,
+        args.lr_factors,
+        log=lambda m: print(m, file=sys.stderr, flush=True),
+        extend=args.widen,
+        backend=args.backend,
+        workers=workers,
+        address=args.address,
     )
     if args.plot:
         plot(result, Path(args.plot))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from symopt.analysis.family import LABELS, behaviour
 from symopt.analysis.fingerprint import fingerprint
 from symopt.analysis.liveness import liveness
 from symopt.analysis.structural import structural_hash
@@ -29,6 +30,7 @@ def analyze(program: Program) -> dict:
         "structural_hash": structural_hash(program),
         "fingerprint": print_.digest,
         "finite_on_probes": print_.finite,
+        "family": behaviour(program).family,
     }
 
 
@@ -51,6 +53,7 @@ def render(report: dict) -> str:
     lines.append(f"structural hash: {report['structural_hash']}")
     finite = "" if report["finite_on_probes"] else "  (NaN/Inf on the probe inputs)"
     lines.append(f"fingerprint: {report['fingerprint']}{finite}")
+    lines.append(f"family: {LABELS[report['family']]}")
     return "\n".join(lines)
 
 

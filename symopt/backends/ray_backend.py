@@ -46,9 +46,7 @@ class RayBackend:
         workers: int | str = "auto",
         address: str | None = None,
     ) -> None:
-        self.owns_ray = False
-        if not ray.is_initialized():
-            self._init(address)
+        self.owns_ray = start_ray(address)
         cpus = int(ray.cluster_resources().get("CPU", 1))
         count = cpus if workers == "auto" else int(workers)
         remote = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=-1)(_Actor)
@@ -59,27 +57,6 @@ class RayBackend:
         self.idle = deque(self.actors)
         self.pending: dict = {}
         self.address = address
-
-    def _init(self, address: str | None) -> None:
-        if address:
-            _check_reachable(address)
-        try:
-            if address:
-                ray.init(address=address, logging_level="ERROR", log_to_driver=False)
-            else:
-                ray.init(  # "local": a new instance, even if a cluster runs on this machine
-                    address="local",
-                    num_cpus=os.cpu_count(),
-                    include_dashboard=False,
-                    logging_level="ERROR",
-                    log_to_driver=False,
-                )
-                self.owns_ray = True
-        except (ConnectionError, RuntimeError, ValueError) as err:
-            where = f"the Ray cluster at {address}" if address else "a local Ray instance"
-            raise SymoptError(
-                f"cannot start or reach {where}: {' '.join(str(err).split())}"
-            ) from None
 
     @property
     def capacity(self) -> int:
@@ -131,6 +108,31 @@ class RayBackend:
             ray.shutdown()
 
 
+def start_ray(address: str | None) -> bool:
+    """Join the cluster at ``address``, or start a local instance sized to this machine when
+    ``address`` is None; nothing when Ray already runs in this process. True when this call
+    started a local instance (the caller shuts it down)."""
+    if ray.is_initialized():
+        return False
+    if address:
+        _check_reachable(address)
+    try:
+        if address:
+            ray.init(address=address, logging_level="ERROR", log_to_driver=False)
+            return False
+        ray.init(  # "local": a new instance, even if a cluster runs on this machine
+            address="local",
+            num_cpus=os.cpu_count(),
+            include_dashboard=False,
+            logging_level="ERROR",
+            log_to_driver=False,
+        )
+        return True
+    except (ConnectionError, RuntimeError, ValueError) as err:
+        where = f"the Ray cluster at {address}" if address else "a local Ray instance"
+        raise SymoptError(f"cannot start or reach {where}: {' '.join(str(err).split())}") from None
+
+
 def _check_reachable(address: str, timeout: float = 5.0) -> None:
     """Fail fast, in one line, when nothing listens at ``host:port`` (``ray.init`` would wait for
     minutes). ``auto`` and other forms without a port are left to Ray."""
@@ -146,3 +148,51 @@ def _check_reachable(address: str, timeout: float = 5.0) -> None:
             f"cannot reach the Ray cluster at {address} ({reason}); start one there with "
             "'ray start --head' or drop --address to use a local instance"
         ) from None
+
+
+class _PoolActor:
+    def __init__(self, worker_class):
+        self.worker = worker_class()
+
+    def run(self, job):
+        return self.worker.run(job)
+
+
+def map_on_ray(worker_class, jobs, workers="auto", address=None, on_result=None) -> list:
+    """:func:`symopt.backends.pool.map_jobs` on Ray actors (one core each)."""
+    owns_ray = start_ray(address)
+    actors = []
+    try:
+        cpus = int(ray.cluster_resources().get("CPU", 1))
+        count = max(1, min(cpus if workers == "auto" else int(workers), len(jobs)))
+        remote = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=-1)(_PoolActor)
+        options = {"runtime_env": {"env_vars": _ACTOR_ENV}}
+        actors = [remote.options(**options).remote(worker_class) for _ in range(count)]
+        idle, queue = deque(actors), deque(range(len(jobs)))
+        pending: dict = {}
+        results: list = [None] * len(jobs)
+        while queue or pending:
+            while queue and idle:
+                index, actor = queue.popleft(), idle.popleft()
+                pending[actor.run.remote(jobs[index])] = (index, actor)
+            if not pending:
+                raise SymoptError("every Ray worker died; nothing is left to run the jobs on")
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            for ref in ready:
+                index, actor = pending.pop(ref)
+                try:
+                    results[index] = ray.get(ref)
+                except RayActorError:  # the actor died for good: run the job elsewhere
+                    queue.appendleft(index)
+                    continue
+                except RayTaskError as err:
+                    raise RuntimeError(f"job {index} failed on a Ray worker: {err}") from None
+                idle.append(actor)
+                if on_result:
+                    on_result(index, results[index])
+        return results
+    finally:
+        for actor in actors:
+            ray.kill(actor)
+        if owns_ray:
+            ray.shutdown()

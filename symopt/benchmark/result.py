@@ -1,10 +1,13 @@
 """Benchmark results as values: per task, per optimizer, the lr sweep and the verdict vs AdamW.
 
-**Verdict rule** (program or baseline vs AdamW on one task, each at its best lr): with ``d`` the
-difference of the mean final metrics over ``n`` seeds and ``s_a``, ``s_b`` their sample standard
-deviations, the two **tie** when ``|d| <= max(max(s_a, s_b) / sqrt(n), r)``, where ``r`` is the
-metric's resolution: one validation example (``1 / n_val``) for accuracy, 0 for a loss.
-Otherwise ``d > 0`` is a **win** and ``d < 0`` a **loss**.
+**Verdict rule** (program or baseline vs AdamW on one task, each at its best lr): every optimizer
+runs on the same seeds (same initial weights, same batches), so the comparison is paired. With
+``d_i`` the difference of the final metrics on seed ``i``, ``d`` their mean over ``n`` seeds and
+``se`` their standard error (``std(d_i) / sqrt(n)``), the two **tie** when
+``|d| <= max(t * se, r)``, where ``t`` is Student's two-sided 5% critical value with ``n - 1``
+degrees of freedom (4.30 for 3 seeds, 2.78 for 5; a paired t-test) and ``r`` the metric's
+resolution: one validation example (``1 / n_val``) for accuracy, 0 for a loss. With one seed
+only ``r`` applies. Otherwise ``d > 0`` is a **win** and ``d < 0`` a **loss**.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 VERDICT_RULE = (
-    "tie when |mean - mean_AdamW| <= max(max(std, std_AdamW) / sqrt(seeds), r), "
-    "r = one validation example for accuracy, 0 for a loss; else win if higher, loss if lower"
+    "paired over seeds: tie when |mean(d)| <= max(t * std(d) / sqrt(seeds), r), d = metric - "
+    "AdamW's on the same seed, t = Student's two-sided 5% value (seeds - 1 dof), r = one "
+    "validation example for accuracy, 0 for a loss; else win if higher, loss if lower"
 )
 
 
@@ -115,6 +119,37 @@ class BenchmarkResult:
             "summary": {name: self.summary(name) for name in self.optimizers},
         }
 
+    @classmethod
+    def from_dict(cls, data: dict) -> BenchmarkResult:
+        """The result :meth:`as_dict` described (e.g. read back from ``--json`` output)."""
+        tasks = [
+            TaskResult(
+                task["task"],
+                task["size"],
+                task["metric"],
+                task["worst_fitness"],
+                task["resolution"],
+                [
+                    Entry(
+                        entry["optimizer"],
+                        entry["kind"],
+                        [SweepPoint(**point) for point in entry["sweep"]],
+                        entry["verdict"],
+                    )
+                    for entry in task["optimizers"]
+                ],
+            )
+            for task in data["tasks"]
+        ]
+        return cls(
+            data["seeds"],
+            list(data["lr_factors"]),
+            dict(data["programs"]),
+            {name: list(lrs) for name, lrs in data["baselines"].items()},
+            tasks,
+            data["seconds"],
+        )
+
 
 def _task_dict(task: TaskResult) -> dict:
     return {
@@ -141,10 +176,13 @@ def _task_dict(task: TaskResult) -> dict:
 
 def verdict(entry: Entry, reference: Entry, resolution: float) -> str:
     """``win``, ``tie`` or ``loss`` of ``entry`` against ``reference`` (the module's rule)."""
-    a, b = entry.best, reference.best
-    seeds = len(a.fitness)
-    margin = max(max(a.std, b.std) / math.sqrt(seeds), resolution)
-    difference = a.mean - b.mean
-    if abs(difference) <= margin:
+    differences = np.subtract(entry.best.fitness, reference.best.fitness)
+    mean, margin = float(differences.mean()), resolution
+    if len(differences) > 1:
+        from scipy.stats import t as student
+
+        se = float(differences.std(ddof=1)) / math.sqrt(len(differences))
+        margin = max(float(student.ppf(0.975, len(differences) - 1)) * se, resolution)
+    if abs(mean) <= margin:
         return "tie"
-    return "win" if difference > 0 else "loss"
+    return "win" if mean > 0 else "loss"

@@ -1,19 +1,29 @@
 """Run a benchmark: programs and optax baselines on a task suite, over seeds, at their best lr.
 
-For each task and each seed ``s`` the task is ``dataclasses.replace(task, seed=s)`` (a new
-initialisation and batch order). Programs are trained by one compiled-once
-:class:`~symopt.execution.evaluator.Evaluator` per (task, seed); the lr sweep of a program
-prepends ``lr = lr * f`` to it, so every factor is a new program, not a new compilation. Each
-baseline is compiled once per (task, seed) with its peak lr as an argument of the compiled run.
+The work is one job per (task, optimizer): a widening lr sweep (:mod:`symopt.sweep`) in which
+every value is trained on every seed and the sweep widens while the best mean over seeds lies at
+its edge. Jobs run in this process or on Ray actors (:func:`symopt.backends.pool.map_jobs`).
+
+For seed ``s`` the task is ``dataclasses.replace(task, seed=s)`` (a new initialisation and batch
+order). A worker keeps, per (task, seed), one compiled-once
+:class:`~symopt.execution.evaluator.Evaluator` for every program (a factor ``f`` on a program's lr
+prepends ``lr = lr * f``: a new program, not a new compilation) and one compiled run per baseline
+with its peak lr as an argument.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import socket
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from proxy_tasks import Task, sweep_optax
+import proxy_tasks
+from proxy_tasks import Task, peak_trainer
+from symopt.backends.pool import map_jobs
 from symopt.benchmark.result import BenchmarkResult, Entry, SweepPoint, TaskResult, verdict
 from symopt.benchmark.suite import (
     BASELINES,
@@ -25,11 +35,33 @@ from symopt.benchmark.suite import (
     task_label,
 )
 from symopt.dsl.program import Program, Statement
-from symopt.dsl.text import to_text
+from symopt.dsl.text import parse, to_text
 from symopt.errors import SymoptError
 from symopt.execution.evaluator import Evaluator
+from symopt.sweep import DEFAULT_EXTEND, widening_sweep
 
 Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class SweepJob:
+    """Sweep one optimizer on one task over seeds ``0..seeds-1``; ``program`` is its text, or
+    ``None`` for the baseline named ``optimizer``."""
+
+    task: str
+    size: int
+    seeds: int
+    optimizer: str
+    program: str | None
+    values: tuple[float, ...]
+    extend: int
+
+
+@dataclass(frozen=True)
+class SweepOutcome:
+    points: list[SweepPoint]
+    seconds: float
+    worker: str
 
 
 def run_benchmark(
@@ -39,17 +71,27 @@ def run_benchmark(
     lr_factors: list[float] | None = None,
     log: Log = lambda line: None,
     baseline_lrs: dict[str, list[float]] | None = None,
+    extend: int = DEFAULT_EXTEND,
+    backend: str = "local",
+    workers: int | str = "auto",
+    address: str | None = None,
 ) -> BenchmarkResult:
     """Train every program and every baseline on ``tasks`` over seeds ``0..seeds-1``.
 
     ``tasks``: ``(name, size)`` pairs, ``None`` for :data:`~symopt.benchmark.suite.DEFAULT_SUITE`.
-    ``lr_factors``: the factors of each program's own ``lr`` (default 0.1, 0.3, 1, 3, 10).
-    ``baseline_lrs``: peak lrs per baseline name (``AdamW``, ``Lion``, ``SGD-momentum``) to replace
-    the default sweeps. Every input is checked (:class:`SymoptError`) before anything trains.
+    ``lr_factors``: the first factors of each program's own ``lr`` (default 0.1, 0.3, 1, 3, 10);
+    ``baseline_lrs``: first peak lrs per baseline name (``AdamW``, ``Lion``, ``SGD-momentum``).
+    Every sweep then widens by up to ``extend`` values per side while its best lies at an edge
+    (0: sweep exactly the values given). ``backend``: ``local`` (this process) or ``ray``.
+    Every input is checked (:class:`SymoptError`) before anything trains.
     """
     resolved = resolve_tasks(tasks)
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
         raise SymoptError(f"The benchmark needs seeds >= 1; got {seeds!r}.")
+    if isinstance(extend, bool) or not isinstance(extend, int) or extend < 0:
+        raise SymoptError(f"The sweep widening (--widen, extend) must be >= 0; got {extend!r}.")
+    if backend not in ("local", "ray"):
+        raise SymoptError(f"Unknown backend {backend!r}; use local or ray.")
     factors = check_sweep(
         "lr factor", DEFAULT_LR_FACTORS if lr_factors is None else lr_factors, True
     )
@@ -57,15 +99,33 @@ def run_benchmark(
     clash = set(programs) & {baseline.name for baseline in baselines}
     if clash:
         raise SymoptError(f"Program name {sorted(clash)[0]!r} is taken by a baseline; rename it.")
+    texts = {name: to_text(program) for name, program in programs.items()}
+    jobs = [
+        SweepJob(task.name, task.size, seeds, name, text, factors, extend)
+        for task in resolved
+        for name, text in texts.items()
+    ]
+    jobs += [
+        SweepJob(task.name, task.size, seeds, baseline.name, None, baseline.lrs, extend)
+        for task in resolved
+        for baseline in baselines
+    ]
+    jobs.sort(key=lambda job: [task_label(t) for t in resolved].index(f"{job.task}@{job.size}"))
     result = BenchmarkResult(
         seeds=seeds,
         lr_factors=list(factors),
-        programs={name: to_text(program) for name, program in programs.items()},
+        programs=texts,
         baselines={baseline.name: list(baseline.lrs) for baseline in baselines},
     )
     start = time.perf_counter()
+    outcomes = map_jobs(BenchmarkWorker, jobs, backend, workers, address, _progress(jobs, log))
     for task in resolved:
-        result.tasks.append(_run_task(task, programs, seeds, factors, baselines, log))
+        entries = [
+            Entry(job.optimizer, "baseline" if job.program is None else "program", out.points)
+            for job, out in zip(jobs, outcomes, strict=True)
+            if (job.task, job.size) == (task.name, task.size)
+        ]
+        result.tasks.append(_task_result(task, entries, log))
     result.seconds = time.perf_counter() - start
     log(f"benchmark done in {result.seconds:.0f} s")
     return result
@@ -75,6 +135,91 @@ def scale_lr(program: Program, factor: float) -> Program:
     """``program`` with ``lr = lr * factor`` as its first statement."""
     first = Statement(program.lr, "mul", (program.lr, float(factor)))
     return program.replace_body((first, *program.body))
+
+
+class BenchmarkWorker:
+    """Runs :class:`SweepJob` records; keeps the compiled runs of the last two tasks it saw."""
+
+    KEEP_TASKS = 2
+
+    def __init__(self) -> None:
+        self.tasks: OrderedDict[tuple[str, int], dict] = OrderedDict()
+        self.name = f"{socket.gethostname()}:{os.getpid()}"
+
+    def run(self, job: SweepJob) -> SweepOutcome:
+        start = time.perf_counter()
+        compiled = self._compiled(job.task, job.size)
+        seeds = range(job.seeds)
+        if job.program is None:
+            trains = [compiled.baseline(job.optimizer, seed) for seed in seeds]
+
+            def train(lr: float) -> list[tuple[float, str]]:
+                return [run(lr) for run in trains]
+
+        else:
+            program = parse(job.program)
+            evaluators = [compiled.evaluator(seed) for seed in seeds]
+
+            def train(lr: float) -> list[tuple[float, str]]:
+                scaled = scale_lr(program, lr)
+                return [
+                    (r.fitness, r.status)
+                    for r in (evaluator.evaluate([scaled])[0] for evaluator in evaluators)
+                ]
+
+        swept = widening_sweep(
+            job.values, train, lambda runs: sum(f for f, _ in runs) / len(runs), job.extend
+        )
+        points = [SweepPoint(lr, [f for f, _ in runs], [s for _, s in runs]) for lr, runs in swept]
+        return SweepOutcome(points, time.perf_counter() - start, self.name)
+
+    def _compiled(self, name: str, size: int) -> _Compiled:
+        key = (name, size)
+        if key not in self.tasks:
+            self.tasks[key] = _Compiled(proxy_tasks.get_task(name, size))
+            while len(self.tasks) > self.KEEP_TASKS:
+                self.tasks.popitem(last=False)
+        self.tasks.move_to_end(key)
+        return self.tasks[key]
+
+
+class _Compiled:
+    """One task's compiled runs, per seed, built at first use."""
+
+    def __init__(self, task: Task) -> None:
+        self.task = task
+        self.evaluators: dict[int, Evaluator] = {}
+        self.baselines: dict[tuple[str, int], Callable[[float], tuple[float, str]]] = {}
+
+    def evaluator(self, seed: int) -> Evaluator:
+        if seed not in self.evaluators:
+            self.evaluators[seed] = Evaluator(dataclasses.replace(self.task, seed=seed))
+        return self.evaluators[seed]
+
+    def baseline(self, name: str, seed: int) -> Callable[[float], tuple[float, str]]:
+        if (name, seed) not in self.baselines:
+            make = next(baseline.make for baseline in BASELINES if baseline.name == name)
+            seeded = dataclasses.replace(self.task, seed=seed)
+            self.baselines[name, seed] = peak_trainer(seeded, make)
+        return self.baselines[name, seed]
+
+
+def _progress(jobs: Sequence[SweepJob], log: Log) -> Callable[[int, SweepOutcome], None]:
+    done = [0]
+
+    def on_result(index: int, outcome: SweepOutcome) -> None:
+        done[0] += 1
+        job = jobs[index]
+        best = max(outcome.points, key=lambda point: point.mean)
+        added = len(outcome.points) - len(job.values)
+        widened = f", widened by {added}" if added else ""
+        log(
+            f"[{done[0]}/{len(jobs)}] {job.task}@{job.size} {job.optimizer}: "
+            f"{best.mean:.4f} at lr {best.lr:g} ({len(outcome.points)} lrs{widened}) "
+            f"in {outcome.seconds:.1f} s"
+        )
+
+    return on_result
 
 
 def _baselines(overrides: dict[str, list[float]]) -> list[Baseline]:
@@ -90,40 +235,7 @@ def _baselines(overrides: dict[str, list[float]]) -> list[Baseline]:
     ]
 
 
-def _run_task(
-    task: Task,
-    programs: dict[str, Program],
-    seeds: int,
-    factors: Sequence[float],
-    baselines: Sequence[Baseline],
-    log: Log,
-) -> TaskResult:
-    label = task_label(task)
-    names = list(programs) + [baseline.name for baseline in baselines]
-    # runs[optimizer][lr index] = [(fitness, status) per seed]
-    runs: dict[str, list[list[tuple[float, str]]]] = {name: [] for name in names}
-    for seed in range(seeds):
-        start = time.perf_counter()
-        seeded = dataclasses.replace(task, seed=seed)
-        scaled = [scale_lr(program, f) for program in programs.values() for f in factors]
-        results = Evaluator(seeded).evaluate(scaled)
-        for i, name in enumerate(programs):
-            chunk = results[i * len(factors) : (i + 1) * len(factors)]
-            _add(runs[name], [(r.fitness, r.status) for r in chunk])
-        for baseline in baselines:
-            _add(runs[baseline.name], _sweep_baseline(seeded, baseline))
-        log(
-            f"{label} seed {seed}: {len(names)} optimizer(s) in {time.perf_counter() - start:.1f} s"
-        )
-    entries = []
-    for name in names:
-        is_program = name in programs
-        lrs = factors if is_program else next(b.lrs for b in baselines if b.name == name)
-        sweep = [
-            SweepPoint(lr, [f for f, _ in per_seed], [s for _, s in per_seed])
-            for lr, per_seed in zip(lrs, runs[name], strict=True)
-        ]
-        entries.append(Entry(name, "program" if is_program else "baseline", sweep))
+def _task_result(task: Task, entries: list[Entry], log: Log) -> TaskResult:
     resolution = _resolution(task)
     reference = next(entry for entry in entries if entry.optimizer == REFERENCE)
     for entry in entries:
@@ -134,19 +246,6 @@ def _run_task(
     )
     _log_task(outcome, log)
     return outcome
-
-
-def _add(runs: list[list[tuple[float, str]]], per_lr: list[tuple[float, str]]) -> None:
-    """Append one seed's result at each lr of a sweep."""
-    if not runs:
-        runs.extend([] for _ in per_lr)
-    for slot, run in zip(runs, per_lr, strict=True):
-        slot.append(run)
-
-
-def _sweep_baseline(task: Task, baseline: Baseline) -> list[tuple[float, str]]:
-    """Train ``baseline`` on ``task`` at each peak lr (one compilation for the sweep)."""
-    return sweep_optax(task, baseline.make, baseline.lrs)
 
 
 def _resolution(task: Task) -> float:
@@ -162,4 +261,7 @@ def _log_task(outcome: TaskResult, log: Log) -> None:
     for entry in outcome.entries:
         if entry.at_edge:
             edge = "smallest" if entry.best.lr == entry.sweep[0].lr else "largest"
-            log(f"  note: {entry.optimizer}'s best lr {entry.best.lr:g} is the {edge} swept")
+            log(
+                f"  note: {entry.optimizer}'s best lr {entry.best.lr:g} is the {edge} swept, "
+                "even after widening"
+            )

@@ -30,6 +30,7 @@ from symopt.config.messages import describe, first_error
 from symopt.config.reading import read_mapping
 from symopt.config.sections import Float, Int, Section, Str, problem
 from symopt.errors import SymoptError
+from symopt.sweep import DEFAULT_EXTEND
 
 DEFAULT_SIZES = (10, 100)
 
@@ -57,6 +58,9 @@ class BaselineSettings(Section):
     """Peak learning rates tried for ``optax.lion``."""
     weight_decay: Annotated[Float, Field(ge=0)] = 0.01
     """Decoupled weight decay of both AdamW and Lion (the value the seed programs use)."""
+    widen: Annotated[Int, Field(ge=0)] = DEFAULT_EXTEND
+    """New lrs a sweep may add per side while its best lr is its smallest or largest
+    (:mod:`symopt.sweep`); 0 trains exactly the lrs listed."""
 
     @field_validator("adamw_lrs", "lion_lrs")
     @classmethod

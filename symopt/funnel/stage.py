@@ -2,8 +2,9 @@
 
 Programs (the candidates and the run's seed) are trained by one compiled-once
 :class:`~symopt.execution.evaluator.Evaluator`, so the stage compiles its task once for all of
-them. AdamW and Lion are trained by :func:`proxy_tasks.sweep_optax` (one compilation per sweep)
-at every peak lr of their sweep, ``optax.adamw(task.lr_schedule(peak), weight_decay=wd)`` and
+them. AdamW and Lion are trained by :func:`proxy_tasks.peak_trainer` (one compilation per sweep)
+at every peak lr of a widening sweep (:mod:`symopt.sweep`: up to ``widen`` more lrs per side
+while the best is at an edge), ``optax.adamw(task.lr_schedule(peak), weight_decay=wd)`` and
 ``optax.lion(task.lr_schedule(peak), weight_decay=wd)``, and each baseline keeps its best
 (highest fitness; the smaller lr on a tie).
 
@@ -18,10 +19,11 @@ from collections.abc import Callable, Sequence
 
 import optax
 
-from proxy_tasks import Task, sweep_optax
+from proxy_tasks import Task, peak_trainer
 from symopt.dsl.program import Program
 from symopt.execution.evaluator import Evaluator, Result
 from symopt.funnel.config import BaselineSettings, StageSettings
+from symopt.sweep import widening_sweep
 
 Log = Callable[[str], None]
 
@@ -57,6 +59,7 @@ def run_stage(
         "AdamW",
         lambda lr: optax.adamw(lr, weight_decay=baselines.weight_decay),
         baselines.adamw_lrs,
+        baselines.widen,
         log,
     )
     lion = _sweep(
@@ -64,6 +67,7 @@ def run_stage(
         "Lion",
         lambda lr: optax.lion(lr, weight_decay=baselines.weight_decay),
         baselines.lion_lrs,
+        baselines.widen,
         log,
     )
     bar = adamw["fitness"]
@@ -98,17 +102,16 @@ def _sweep(
     name: str,
     make: Callable[[float], optax.GradientTransformation],
     lrs: Sequence[float],
+    widen: int,
     log: Log,
 ) -> dict:
-    """Train ``make(schedule)`` at every peak in ``lrs``; the best run, with the whole sweep."""
-    runs = sweep_optax(task, make, lrs)
-    sweep = [
-        {"lr": peak, "fitness": f, "status": st} for peak, (f, st) in zip(lrs, runs, strict=True)
-    ]
+    """Train ``make(schedule)`` over a widening sweep from ``lrs``; the best run, with the sweep."""
+    runs = widening_sweep(lrs, peak_trainer(task, make), lambda run: run[0], widen)
+    sweep = [{"lr": peak, "fitness": f, "status": st} for peak, (f, st) in runs]
     best = max(sweep, key=lambda run: run["fitness"])  # max keeps the first, the smaller lr
-    if len(lrs) > 1 and best["lr"] in (lrs[0], lrs[-1]):
-        edge = "smallest" if best["lr"] == lrs[0] else "largest"
-        log(f"  note: {name}'s best lr {best['lr']:g} is the {edge} swept; widen the sweep")
+    if len(sweep) > 1 and best["lr"] in (sweep[0]["lr"], sweep[-1]["lr"]):
+        edge = "smallest" if best["lr"] == sweep[0]["lr"] else "largest"
+        log(f"  note: {name}'s best lr {best['lr']:g} is the {edge} swept, even after widening")
     return {**best, "sweep": sweep}
 
 

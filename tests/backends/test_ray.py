@@ -89,3 +89,23 @@ def test_the_shipped_smoke_config_on_both_backends(ray_instance, tmp_path):
         outcome = Campaign(config, show_progress=False).run()
         assert outcome.trained == smoke.budget.max_evaluations
         assert time.monotonic() - start < 60
+
+
+def test_the_benchmark_on_two_ray_workers_matches_local(ray_instance):
+    from symopt.benchmark import run_benchmark
+    from symopt.dsl import read_program
+    from tests.dsl.test_text import SEEDS
+
+    programs = {"adamw": read_program(SEEDS / "adamw.txt")}
+    lrs = {"AdamW": [1e-3, 3e-3], "Lion": [1e-4], "SGD-momentum": [1e-2]}
+    settings = dict(seeds=2, lr_factors=[0.3, 1.0], baseline_lrs=lrs, extend=1)
+    lines: list[str] = []
+    on_ray = run_benchmark(programs, [("cancer_mlp", 1)], log=lines.append, backend="ray",
+                           workers=2, **settings)  # fmt: skip
+    local = run_benchmark(programs, [("cancer_mlp", 1)], **settings)
+    assert sum(line.startswith("[") for line in lines) == 4
+    for ray_entry, local_entry in zip(on_ray.tasks[0].entries, local.tasks[0].entries, strict=True):
+        assert [p.lr for p in ray_entry.sweep] == [p.lr for p in local_entry.sweep]
+        for a, b in zip(ray_entry.sweep, local_entry.sweep, strict=True):
+            assert a.fitness == pytest.approx(b.fitness, abs=2 / 114)  # XLA threads may differ
+    assert ray.is_initialized()  # joined the test's instance, did not shut it down

@@ -1,4 +1,5 @@
-"""The benchmark on cancer_mlp@1 with two seeds and two lrs per optimizer (~10 s)."""
+"""The benchmark on cancer_mlp@1 with two seeds and two lrs per optimizer (~10 s), exactly the
+lrs given (``extend=0``); widening is tested on its own and once through the benchmark."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from symopt.benchmark import plot, render_table, run_benchmark, scale_lr
+from symopt.benchmark import BenchmarkResult, plot, render_table, run_benchmark, scale_lr
 from symopt.benchmark.suite import DEFAULT_SUITE
 from symopt.dsl import read_program, to_text
 from symopt.errors import SymoptError
@@ -23,7 +24,7 @@ def bench():
     programs = {name: read_program(SEEDS / f"{name}.txt") for name in ("adamw", "momentum")}
     lines: list[str] = []
     result = run_benchmark(
-        programs, [("cancer_mlp", 1)], 2, FACTORS, lines.append, baseline_lrs=BASELINE_LRS
+        programs, [("cancer_mlp", 1)], 2, FACTORS, lines.append, BASELINE_LRS, extend=0
     )
     return result, lines
 
@@ -34,9 +35,10 @@ def test_table_has_every_optimizer_and_a_verdict(bench):
     rows = [line.split() for line in table.splitlines() if line.startswith("cancer_mlp@1")]
     assert [row[1] for row in rows] == OPTIMIZERS
     assert {row[-1] for row in rows} <= {"win", "tie", "loss", "-"}
-    assert "verdict: tie when" in table
+    assert "verdict: paired over seeds: tie when" in table
     assert "adamw vs AdamW:" in table
-    assert any(line.startswith("cancer_mlp@1 seed 1") for line in lines)
+    assert sum(line.startswith("[") for line in lines) == len(OPTIMIZERS)  # one per sweep
+    assert lines[-1].startswith("benchmark done in")
 
 
 def test_best_lr_is_a_swept_value(bench):
@@ -79,6 +81,32 @@ def test_as_dict_json_round_trip(bench):
     assert data["summary"]["adamw"] == result.summary("adamw")
 
 
+def test_from_dict_reads_back_what_as_dict_wrote(bench):
+    result, _ = bench
+    data = json.loads(json.dumps(result.as_dict()))
+    again = BenchmarkResult.from_dict(data)
+    assert again.as_dict() == data
+    assert render_table(again) == render_table(result)
+
+
+def test_a_sweep_widens_until_its_best_is_inside():
+    """The Lion seed has no lr scale of its own (peak lr 1, where it diverges): from factors 1 and
+    3 the sweep must walk down until the best stops being the smallest factor."""
+    program = read_program(SEEDS / "lion.txt")
+    result = run_benchmark(
+        {"lion": program}, [("cancer_mlp", 1)], 1, [1.0, 3.0], baseline_lrs=BASELINE_LRS
+    )
+    task = result.tasks[0]
+    lion = task.entry("lion")
+    lrs = [point.lr for point in lion.sweep]
+    assert lrs == sorted(lrs) and lrs[-2:] == [1.0, 3.0]
+    assert lion.best.lr <= 0.1 and lion.best.lr != lrs[0]  # inside the widened sweep
+    assert lion.sweep[-1].status == ["diverged"]
+    assert lion.best.mean > 0.9
+    for entry in task.entries:
+        assert not entry.at_edge or len(entry.sweep) >= 2 + 8  # only at an edge when capped
+
+
 def test_plot_writes_a_png(bench, tmp_path):
     result, _ = bench
     path = plot(result, tmp_path / "benchmark.png")
@@ -111,6 +139,8 @@ def test_bad_tasks_fail_before_anything_runs(tasks, match):
         ({"lr_factors": [1.0, 1.0]}, "repeats"),
         ({"baseline_lrs": {"Adam": [1e-3]}}, "Unknown baseline 'Adam'"),
         ({"baseline_lrs": {"AdamW": [-1e-3]}}, "must be positive"),
+        ({"extend": -1}, "must be >= 0"),
+        ({"backend": "slurm"}, "Unknown backend 'slurm'"),
     ],
 )
 def test_bad_settings_fail(kwargs, match):

@@ -116,3 +116,15 @@ def test_a_run_without_a_success(tmp_path):
         )
     text = assert_complete(make_report(tmp_path / "failed", None, lambda _: None))
     assert "No successful evaluation yet" in text
+
+
+def test_the_best_meta_validated_program_can_be_named(run):
+    from symopt.commands import load_program
+    from symopt.dsl import to_text
+
+    with RunStore.open_readonly(run) as store:
+        checks = [event.payload for event in store.events("meta_validation")]
+        best = max(checks, key=lambda check: check["meta_fitness"])
+        expected = store.get(best["best_id"]).program
+    assert to_text(load_program(f"{run}#meta")) == to_text(load_program(f"{run}#{best['best_id']}"))
+    assert to_text(load_program(f"{run}#meta")).strip() == expected.strip()

@@ -210,6 +210,7 @@ def test_programs_can_be_named_by_run_and_id(tmp_path, capsys):
     assert "structural hash" in capsys.readouterr().out
     assert main(["export", f"{out}#1"]) == 0
     assert "interp(g, m, 0.9)" in capsys.readouterr().out  # record 1 is the AdamW seed
-    for spec, message in ((f"{out}#999999", "no evaluation with id"), (f"{out}#x", "RUN_DIR#ID")):
+    for spec, message in ((f"{out}#999999", "no evaluation with id"), (f"{out}#x", "RUN_DIR#ID"),
+                          (f"{out}#meta", "no meta-validation check")):  # fmt: skip
         assert main(["analyze", spec]) == 2
         assert message in capsys.readouterr().err

@@ -1,0 +1,69 @@
+"""Learning-rate sweeps that widen themselves until the best value lies inside them.
+
+A sweep trains at every value of an initial log-spaced grid; while the best value (highest
+score, the smaller value on a tie) is the smallest or the largest trained, it trains the next
+grid value beyond that edge, up to ``extend`` new values per side. The grid continues the usual
+1, 3, 10, 30 ... spacing (``next_value``), so a best value is never an artefact of where the
+grid happened to stop. The benchmark and the funnel both sweep this way.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+
+DEFAULT_EXTEND = 8
+"""New values allowed per side: 8 half-decades (four orders of magnitude)."""
+
+
+def next_value(value: float, up: bool) -> float:
+    """The grid value after ``value``: 1 -> 3 -> 10 -> 30 ... going up, the reverse going down.
+
+    Values off that grid step by a factor sqrt(10).
+    """
+    exponent = math.floor(math.log10(value))
+    mantissa = value / 10.0**exponent
+    if math.isclose(mantissa, 1.0, rel_tol=1e-6):
+        new = 3.0 * 10.0**exponent if up else 3.0 * 10.0 ** (exponent - 1)
+    elif math.isclose(mantissa, 3.0, rel_tol=1e-6):
+        new = 10.0 ** (exponent + 1) if up else 10.0**exponent
+    else:
+        new = value * math.sqrt(10.0) if up else value / math.sqrt(10.0)
+    return float(f"{new:.6g}")  # 3e-05, not 3.0000000000000004e-05
+
+
+def widening_sweep(
+    initial: Sequence[float],
+    train: Callable[[float], T],
+    score: Callable[[T], float],
+    extend: int = DEFAULT_EXTEND,
+) -> list[tuple[float, T]]:
+    """``(value, train(value))`` for each value trained, ascending.
+
+    ``initial`` must be ascending and positive, except that a first value of 0 (no step at all)
+    is allowed; 0 is never an edge to widen below. A single value is trained as it is.
+    """
+    points = [(value, train(value)) for value in initial]
+    if len(points) < 2:  # a single value is a choice, not a sweep
+        return points
+    above = below = 0
+    while True:
+        best = best_index(points, score)
+        if best == len(points) - 1 and above < extend:
+            value = next_value(points[-1][0], up=True)
+            points.append((value, train(value)))
+            above += 1
+        elif best == 0 and points[0][0] > 0 and below < extend:
+            value = next_value(points[0][0], up=False)
+            points.insert(0, (value, train(value)))
+            below += 1
+        else:
+            return points
+
+
+def best_index(points: Sequence[tuple[float, T]], score: Callable[[T], float]) -> int:
+    """Index of the highest score (the smaller value on a tie)."""
+    return max(range(len(points)), key=lambda i: score(points[i][1]))
