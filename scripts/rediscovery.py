@@ -33,26 +33,35 @@ from symopt.store import RunStore
 
 def search(base: dict, config_dir: Path, seed: int, seconds: float, out: Path) -> Path:
     run_dir = out / f"seed-{seed}"
-    if (run_dir / "symopt.sqlite").exists():
+    marker = run_dir / "study.json"
+    settings = {"seed": seed, "seconds": seconds, "config": base}
+    if marker.exists() and json.loads(marker.read_text()) == settings:
         print(f"seed {seed}: reusing {run_dir}", file=sys.stderr)
         return run_dir
+    if run_dir.exists():
+        sys.exit(f"rediscovery: {run_dir} holds an unfinished run or one with other settings; "
+                 "delete it or choose another --out")  # fmt: skip
     data = {**base, "name": f"rediscovery-{seed}", "seed": seed, "out": str(run_dir),
             "budget": {"max_seconds": seconds}, "meta_validation": None}  # fmt: skip
     config = config_from_dict(data, "rediscovery", base_dir=config_dir)
     outcome = Campaign(config, show_progress=False).run()
-    print(
-        f"seed {seed}: {outcome.trained} trained, {outcome.judged} judged in "
-        f"{outcome.seconds:.0f} s; best {outcome.best.fitness:.4f}",
-        file=sys.stderr,
-        flush=True,
-    )
+    if outcome.interrupted:
+        sys.exit(f"rediscovery: interrupted; {run_dir} is left unfinished")
+    marker.write_text(json.dumps(settings))
+    best = f"{outcome.best.fitness:.4f}" if outcome.best else "none"
+    print(f"seed {seed}: {outcome.trained} trained, {outcome.judged} judged in "
+          f"{outcome.seconds:.0f} s; best {best}", file=sys.stderr, flush=True)  # fmt: skip
     return run_dir
 
 
 def study_run(run_dir: Path, seed: int, task: dict) -> dict:
     with RunStore.open_readonly(run_dir) as store:
-        best = store.top(1)[0]
+        top = store.top(1)
         evaluations = store.count()
+    if not top:
+        return {"seed": seed, "run_dir": str(run_dir), "evaluations": evaluations,
+                "best_id": None, "fitness": None, "family": "none"}  # fmt: skip
+    best = top[0]
     before = parse(best.program)
     steps: list[str] = []
     start = time.perf_counter()
@@ -88,11 +97,19 @@ def markdown(rows: list[dict], args: argparse.Namespace) -> str:
         "|---|---|---|---|---|",
     ]
     for row in rows:
+        if row["best_id"] is None:
+            lines.append(f"| {row['seed']} | {row['evaluations']} | - | no success | - |")
+            continue
+        family = LABELS[row["family"]]
+        if row["family_before"] != row["family"]:
+            family += f" (before: {LABELS[row['family_before']]})"
         lines.append(
-            f"| {row['seed']} | {row['evaluations']} | {row['fitness']:.4f} | "
-            f"{LABELS[row['family']]} | {row['statements_before']} → {row['statements_after']} |"
+            f"| {row['seed']} | {row['evaluations']} | {row['fitness']:.4f} | {family} | "
+            f"{row['statements_before']} → {row['statements_after']} |"
         )
     for row in rows:
+        if row["best_id"] is None:
+            continue
         lines += ["", f"## seed {row['seed']}: #{row['best_id']}", "", "Before:", "",
                   "```python", row["before"].rstrip(), "```", "", "After `symopt simplify`:", "",
                   "```python", row["after"].rstrip(), "```"]  # fmt: skip

@@ -30,10 +30,11 @@ def load_program(spec: str):
                 raise SymoptError(f"{run_dir}: the run has no successful evaluation yet")
             record = top[0]
         elif which == "meta":
-            checks = [event.payload for event in store.events("meta_validation")]
-            if not checks:
+            from symopt.meta import best_check
+
+            best = best_check([event.payload for event in store.events("meta_validation")])
+            if best is None:
                 raise SymoptError(f"{run_dir}: the run has no meta-validation check yet")
-            best = max(checks, key=lambda check: check["meta_fitness"])  # the first on a tie
             record = store.get(best["best_id"])
         elif which.isdigit():
             record = store.get(int(which))

@@ -16,6 +16,13 @@ from symopt.config.sections import MetaValidationSettings
 from symopt.dsl.program import Program
 
 
+def best_check(checks: list[dict]) -> dict | None:
+    """The check with the highest meta-validation fitness (the earliest on a tie; ``None`` if
+    there is none): the program ``RUN_DIR#meta`` names and ``symopt show`` marks."""
+    finite = [check for check in checks if math.isfinite(check["meta_fitness"])]
+    return max(finite, key=lambda check: check["meta_fitness"]) if finite else None
+
+
 class MetaValidator:
     def __init__(self, settings: MetaValidationSettings) -> None:
         self.settings = settings

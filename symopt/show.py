@@ -92,13 +92,15 @@ def render(summary: dict) -> str:
 def _meta_lines(curve: list[dict]) -> list[str]:
     if not curve:
         return []
-    best = max(point["meta_fitness"] for point in curve)
+    from symopt.meta import best_check
+
+    best = best_check(curve)
     lines = [
         "",
         f"meta-validation on {curve[0]['task']} (the best program so far, when it changed):",
     ]
     for point in curve:
-        mark = "  <- best" if point["meta_fitness"] == best else ""
+        mark = "  <- best" if point is best else ""
         lines.append(
             f"  after {point['trained']:>6} trained  #{point['best_id']:<7} search "
             f"{point['search_fitness']:.4f}  meta {point['meta_fitness']:.4f}{mark}"

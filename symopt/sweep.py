@@ -1,10 +1,13 @@
 """Learning-rate sweeps that widen themselves until the best value lies inside them.
 
-A sweep trains at every value of an initial log-spaced grid; while the best value (highest
-score, the smaller value on a tie) is the smallest or the largest trained, it trains the next
-grid value beyond that edge, up to ``extend`` new values per side. The grid continues the usual
-1, 3, 10, 30 ... spacing (``next_value``), so a best value is never an artefact of where the
-grid happened to stop. The benchmark and the funnel both sweep this way.
+A sweep trains at every value of an initial log-spaced grid. While the best value (highest
+score, the smaller value on a tie) is the largest trained and strictly better than its
+neighbour, it trains the next grid value above; while it is the smallest trained, the next one
+below, even on a tie, because a tie there is usually every value failing (a program with no lr
+scale of its own diverges at every factor near 1) and a smaller lr is the remedy. Each side gets
+up to ``extend`` new values. The grid continues the usual 1, 3, 10, 30 ... spacing
+(``next_value``), so a best value is not an artefact of where the grid happened to stop. The
+benchmark and the funnel both sweep this way.
 """
 
 from __future__ import annotations
@@ -51,12 +54,13 @@ def widening_sweep(
         return points
     above = below = 0
     while True:
-        best = best_index(points, score)
-        if best == len(points) - 1 and above < extend:
+        scores = [score(result) for _, result in points]
+        best = best_index(scores, float)
+        if best == len(points) - 1 and scores[-1] > scores[-2] and above < extend:
             value = next_value(points[-1][0], up=True)
             points.append((value, train(value)))
             above += 1
-        elif best == 0 and points[0][0] > 0 and below < extend:
+        elif best == 0 and points[0][0] > 0 and below < extend:  # a tie too: see above
             value = next_value(points[0][0], up=False)
             points.insert(0, (value, train(value)))
             below += 1
@@ -64,6 +68,14 @@ def widening_sweep(
             return points
 
 
-def best_index(points: Sequence[tuple[float, T]], score: Callable[[T], float]) -> int:
-    """Index of the highest score (the smaller value on a tie)."""
-    return max(range(len(points)), key=lambda i: score(points[i][1]))
+def best_index(items: Sequence[T], score: Callable[[T], float]) -> int:
+    """Index of the item with the highest score (the first, i.e. smaller lr, on a tie)."""
+    return max(range(len(items)), key=lambda i: score(items[i]))
+
+
+def at_edge(values: Sequence[float], best: float) -> str:
+    """``smallest`` or ``largest`` when ``best`` is that end of ``values`` (ascending, at least
+    two), else ``""``."""
+    if len(values) < 2:
+        return ""
+    return "smallest" if best == values[0] else "largest" if best == values[-1] else ""

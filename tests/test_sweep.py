@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from symopt.sweep import best_index, next_value, widening_sweep
+from symopt.sweep import at_edge, best_index, next_value, widening_sweep
 
 
 def test_the_grid_continues_one_three_ten():
@@ -29,7 +29,7 @@ def test_a_peaked_curve_ends_with_its_best_inside(log_peak):
     points = widening_sweep([0.1, 0.3, 1.0, 3.0, 10.0], train, lambda score: score, extend=20)
     lrs = [lr for lr, _ in points]
     assert lrs == sorted(lrs) and len(set(lrs)) == len(lrs) == len(trained)
-    best = best_index(points, lambda score: score)
+    best = best_index([score for _, score in points], float)
     assert 0 < best < len(points) - 1
     assert abs(math.log10(lrs[best] / peak)) <= 0.5 + 1e-6
 
@@ -43,7 +43,16 @@ def test_widening_stops_at_the_cap_and_never_below_zero():
     assert [lr for lr, _ in widening_sweep([1.0], lambda lr: lr, float)] == [1.0]
 
 
-def test_a_flat_curve_prefers_and_widens_toward_the_smaller_lr():
+def test_ties_widen_downward_only():
+    """Failing everywhere ties everywhere: a smaller lr is the remedy, a larger one is not."""
     points = widening_sweep([1.0, 3.0], lambda lr: 0.5, lambda score: score, extend=2)
     assert [lr for lr, _ in points] == [0.1, 0.3, 1.0, 3.0]
-    assert best_index(points, lambda score: score) == 0
+    assert best_index([score for _, score in points], float) == 0  # the smaller lr on a tie
+    plateau = widening_sweep([1.0, 3.0], lambda lr: min(lr, 10.0), float, extend=5)
+    assert [lr for lr, _ in plateau] == [1.0, 3.0, 10.0, 30.0]  # 30 ties 10: stop
+
+
+def test_at_edge():
+    assert at_edge([1.0, 3.0, 10.0], 1.0) == "smallest"
+    assert at_edge([1.0, 3.0, 10.0], 10.0) == "largest"
+    assert at_edge([1.0, 3.0, 10.0], 3.0) == at_edge([1.0], 1.0) == ""

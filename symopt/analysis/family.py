@@ -13,7 +13,9 @@ questions are asked of its updates:
 
 Families: ``sign momentum`` (sign-valued, uses history: Lion's family), ``sign`` (signSGD),
 ``adaptive`` (scale-free, uses history, not sign-valued: Adam, RMSProp), ``linear`` (updates
-scale with the gradient: SGD, momentum), ``other``; ``invalid`` when the update is not finite.
+scale with the gradient: SGD, momentum), ``other``; and three that say the probe found nothing
+to classify: ``invalid`` (the update is not finite), ``inert`` (the update is zero at zero
+weights, e.g. pure weight decay) and ``gradient-free`` (the update ignores the gradients).
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ LABELS = {
     "linear": "linear in the gradient (SGD / momentum family)",
     "other": "none of the named families",
     "invalid": "not finite on the probe",
+    "inert": "no update at zero weights (e.g. pure weight decay)",
+    "gradient-free": "does not depend on the gradient",
 }
 
 
@@ -59,15 +63,21 @@ class Behaviour:
 def behaviour(program: Program) -> Behaviour:
     """The :class:`Behaviour` of ``program`` (about a millisecond; numpy only)."""
     base = _updates(program, _G)
-    if not all(np.all(np.isfinite(u)) for u in base) or not any(np.any(u != 0) for u in base):
+    if not all(np.all(np.isfinite(u)) for u in base):
         return Behaviour("invalid", False, False, False)
+    if not any(np.any(u != 0) for u in base):
+        return Behaviour("inert", False, False, False)
+    other = _updates(program, _OTHER_HISTORY)
+    if all(_close(a, b) for a, b in zip(other, base, strict=True)):
+        return Behaviour("gradient-free", False, False, False)
     history = np.concatenate([_OTHER_HISTORY[:-1], _G[-1:]])
     uses_history = not _close(_updates(program, history)[-1], base[-1])
     scaled = _updates(program, _G * np.float32(10))
     scale_free = all(_close(a, b) for a, b in zip(scaled, base, strict=True))
     doubled = _updates(program, _G * np.float32(2))
     linear = all(_close(a, 2 * b) for a, b in zip(doubled, base, strict=True))
-    sign_valued = all(_one_magnitude(u) for u in base)
+    moving = [u for u in base if np.any(u != 0)]  # a first step of sign(m) with m = 0 is zero
+    sign_valued = 2 * len(moving) >= len(base) and all(_one_magnitude(u) for u in moving)
     if sign_valued:
         family = "sign momentum" if uses_history else "sign"
     elif scale_free and uses_history:

@@ -164,7 +164,8 @@ def map_on_ray(worker_class, jobs, workers="auto", address=None, on_result=None)
     actors = []
     try:
         cpus = int(ray.cluster_resources().get("CPU", 1))
-        count = max(1, min(cpus if workers == "auto" else int(workers), len(jobs)))
+        # more actors than CPUs would wait for a CPU forever, holding the jobs given to them
+        count = max(1, min(cpus if workers == "auto" else int(workers), cpus, len(jobs)))
         remote = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=-1)(_PoolActor)
         options = {"runtime_env": {"env_vars": _ACTOR_ENV}}
         actors = [remote.options(**options).remote(worker_class) for _ in range(count)]

@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from symopt.sweep import at_edge, best_index
+
 VERDICT_RULE = (
     "paired over seeds: tie when |mean(d)| <= max(t * std(d) / sqrt(seeds), r), d = metric - "
     "AdamW's on the same seed, t = Student's two-sided 5% value (seeds - 1 dof), r = one "
@@ -59,12 +61,16 @@ class Entry:
 
     @property
     def best(self) -> SweepPoint:
-        return max(self.sweep, key=lambda point: point.mean)  # max keeps the first, smaller lr
+        return self.sweep[best_index(self.sweep, lambda point: point.mean)]
+
+    @property
+    def edge(self) -> str:
+        """``smallest`` / ``largest`` when the best lr is that end of the sweep, else ``""``."""
+        return at_edge([point.lr for point in self.sweep], self.best.lr)
 
     @property
     def at_edge(self) -> bool:
-        """True when the best lr is the smallest or largest swept (widen the sweep)."""
-        return len(self.sweep) > 1 and self.best.lr in (self.sweep[0].lr, self.sweep[-1].lr)
+        return bool(self.edge)
 
 
 @dataclass

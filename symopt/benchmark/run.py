@@ -14,8 +14,6 @@ with its peak lr as an argument.
 from __future__ import annotations
 
 import dataclasses
-import os
-import socket
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -32,13 +30,12 @@ from symopt.benchmark.suite import (
     Baseline,
     check_sweep,
     resolve_tasks,
-    task_label,
 )
 from symopt.dsl.program import Program, Statement
 from symopt.dsl.text import parse, to_text
 from symopt.errors import SymoptError
 from symopt.execution.evaluator import Evaluator
-from symopt.sweep import DEFAULT_EXTEND, widening_sweep
+from symopt.sweep import DEFAULT_EXTEND, best_index, widening_sweep
 
 Log = Callable[[str], None]
 
@@ -61,7 +58,6 @@ class SweepJob:
 class SweepOutcome:
     points: list[SweepPoint]
     seconds: float
-    worker: str
 
 
 def run_benchmark(
@@ -92,6 +88,11 @@ def run_benchmark(
         raise SymoptError(f"The sweep widening (--widen, extend) must be >= 0; got {extend!r}.")
     if backend not in ("local", "ray"):
         raise SymoptError(f"Unknown backend {backend!r}; use local or ray.")
+    if workers != "auto" and (isinstance(workers, bool) or not isinstance(workers, int)
+                              or workers < 1):  # fmt: skip
+        raise SymoptError(f"The benchmark needs workers >= 1 or 'auto'; got {workers!r}.")
+    if backend == "local" and (address or workers != "auto"):
+        raise SymoptError("A Ray address or worker count needs the ray backend (--backend ray).")
     factors = check_sweep(
         "lr factor", DEFAULT_LR_FACTORS if lr_factors is None else lr_factors, True
     )
@@ -100,17 +101,12 @@ def run_benchmark(
     if clash:
         raise SymoptError(f"Program name {sorted(clash)[0]!r} is taken by a baseline; rename it.")
     texts = {name: to_text(program) for name, program in programs.items()}
-    jobs = [
-        SweepJob(task.name, task.size, seeds, name, text, factors, extend)
-        for task in resolved
-        for name, text in texts.items()
-    ]
-    jobs += [
-        SweepJob(task.name, task.size, seeds, baseline.name, None, baseline.lrs, extend)
-        for task in resolved
-        for baseline in baselines
-    ]
-    jobs.sort(key=lambda job: [task_label(t) for t in resolved].index(f"{job.task}@{job.size}"))
+    jobs = []
+    for task in resolved:
+        jobs += [SweepJob(task.name, task.size, seeds, name, text, factors, extend)
+                 for name, text in texts.items()]  # fmt: skip
+        jobs += [SweepJob(task.name, task.size, seeds, b.name, None, b.lrs, extend)
+                 for b in baselines]  # fmt: skip
     result = BenchmarkResult(
         seeds=seeds,
         lr_factors=list(factors),
@@ -125,7 +121,7 @@ def run_benchmark(
             for job, out in zip(jobs, outcomes, strict=True)
             if (job.task, job.size) == (task.name, task.size)
         ]
-        result.tasks.append(_task_result(task, entries, log))
+        result.tasks.append(_task_result(task, entries, extend, log))
     result.seconds = time.perf_counter() - start
     log(f"benchmark done in {result.seconds:.0f} s")
     return result
@@ -143,8 +139,7 @@ class BenchmarkWorker:
     KEEP_TASKS = 2
 
     def __init__(self) -> None:
-        self.tasks: OrderedDict[tuple[str, int], dict] = OrderedDict()
-        self.name = f"{socket.gethostname()}:{os.getpid()}"
+        self.tasks: OrderedDict[tuple[str, int], _Compiled] = OrderedDict()
 
     def run(self, job: SweepJob) -> SweepOutcome:
         start = time.perf_counter()
@@ -171,7 +166,7 @@ class BenchmarkWorker:
             job.values, train, lambda runs: sum(f for f, _ in runs) / len(runs), job.extend
         )
         points = [SweepPoint(lr, [f for f, _ in runs], [s for _, s in runs]) for lr, runs in swept]
-        return SweepOutcome(points, time.perf_counter() - start, self.name)
+        return SweepOutcome(points, time.perf_counter() - start)
 
     def _compiled(self, name: str, size: int) -> _Compiled:
         key = (name, size)
@@ -210,7 +205,7 @@ def _progress(jobs: Sequence[SweepJob], log: Log) -> Callable[[int, SweepOutcome
     def on_result(index: int, outcome: SweepOutcome) -> None:
         done[0] += 1
         job = jobs[index]
-        best = max(outcome.points, key=lambda point: point.mean)
+        best = outcome.points[best_index(outcome.points, lambda point: point.mean)]
         added = len(outcome.points) - len(job.values)
         widened = f", widened by {added}" if added else ""
         log(
@@ -235,7 +230,7 @@ def _baselines(overrides: dict[str, list[float]]) -> list[Baseline]:
     ]
 
 
-def _task_result(task: Task, entries: list[Entry], log: Log) -> TaskResult:
+def _task_result(task: Task, entries: list[Entry], extend: int, log: Log) -> TaskResult:
     resolution = _resolution(task)
     reference = next(entry for entry in entries if entry.optimizer == REFERENCE)
     for entry in entries:
@@ -244,7 +239,7 @@ def _task_result(task: Task, entries: list[Entry], log: Log) -> TaskResult:
     outcome = TaskResult(
         task.name, task.size, task.metric_name, task.worst_fitness, resolution, entries
     )
-    _log_task(outcome, log)
+    _log_task(outcome, extend, log)
     return outcome
 
 
@@ -255,13 +250,12 @@ def _resolution(task: Task) -> float:
     return 1.0 / len(task.val_data()["y"])
 
 
-def _log_task(outcome: TaskResult, log: Log) -> None:
+def _log_task(outcome: TaskResult, extend: int, log: Log) -> None:
     parts = [f"{e.optimizer} {e.best.mean:.4f} (lr {e.best.lr:g})" for e in outcome.entries]
     log(f"{outcome.label}: " + ", ".join(parts))
     for entry in outcome.entries:
-        if entry.at_edge:
-            edge = "smallest" if entry.best.lr == entry.sweep[0].lr else "largest"
+        if entry.edge and entry.best.lr > 0:
             log(
-                f"  note: {entry.optimizer}'s best lr {entry.best.lr:g} is the {edge} swept, "
-                "even after widening"
+                f"  note: {entry.optimizer}'s best lr {entry.best.lr:g} is the {entry.edge} "
+                + ("swept (widening is off)" if extend == 0 else f"after widening by {extend}")
             )

@@ -1,14 +1,15 @@
 """What a benchmark runs: the default task suite, the optax baselines and their lr sweeps.
 
-The default suite is every task family at sizes 1 and 10 (vision, tabular, language). Measured
-on 2 cores, default sweeps (5 lr factors per program, 5 peak lrs per baseline), two programs and
-the three baselines, seconds per seed: digits_mlp 4 / 12 (size 1 / 10), cancer_mlp 3 / 8,
-shakespeare_lm 12 / 54; about 95 s per seed in all, so ~5 min for ``seeds=3``. Each further
-program adds 5 runs per (task, seed) and no compilation.
+The default suite is every task family at sizes 1 and 10 (vision, tabular, language). Each sweep
+starts from the values here and widens while its best is at an edge (:mod:`symopt.sweep`). Cost
+is dominated by shakespeare_lm@10 (~1.6 s per run); README "Benchmark" has measured totals. A
+further program adds one sweep per task and no compilation (every worker compiles each task once
+per seed for programs and once per seed and baseline).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -90,6 +91,8 @@ def check_sweep(name: str, values: Sequence[float], allow_zero: bool = False) ->
         raise SymoptError(f"The {name} sweep is empty; give at least one value.")
     if len(set(values)) != len(values):
         raise SymoptError(f"The {name} sweep repeats a value: {', '.join(map(str, values))}.")
+    if not all(math.isfinite(v) for v in values):
+        raise SymoptError(f"The {name} sweep must be finite; got {', '.join(map(str, values))}.")
     low = min(values)
     if low < 0 or (low == 0 and not allow_zero):
         raise SymoptError(f"The {name} sweep must be positive; got {low:g}.")

@@ -23,7 +23,7 @@ from proxy_tasks import Task, peak_trainer
 from symopt.dsl.program import Program
 from symopt.execution.evaluator import Evaluator, Result
 from symopt.funnel.config import BaselineSettings, StageSettings
-from symopt.sweep import widening_sweep
+from symopt.sweep import at_edge, best_index, widening_sweep
 
 Log = Callable[[str], None]
 
@@ -108,10 +108,11 @@ def _sweep(
     """Train ``make(schedule)`` over a widening sweep from ``lrs``; the best run, with the sweep."""
     runs = widening_sweep(lrs, peak_trainer(task, make), lambda run: run[0], widen)
     sweep = [{"lr": peak, "fitness": f, "status": st} for peak, (f, st) in runs]
-    best = max(sweep, key=lambda run: run["fitness"])  # max keeps the first, the smaller lr
-    if len(sweep) > 1 and best["lr"] in (sweep[0]["lr"], sweep[-1]["lr"]):
-        edge = "smallest" if best["lr"] == sweep[0]["lr"] else "largest"
-        log(f"  note: {name}'s best lr {best['lr']:g} is the {edge} swept, even after widening")
+    best = sweep[best_index(sweep, lambda run: run["fitness"])]  # the smaller lr on a tie
+    edge = at_edge([run["lr"] for run in sweep], best["lr"])
+    if edge:
+        widened = "widening is off" if widen == 0 else f"after widening by up to {widen}"
+        log(f"  note: {name}'s best lr {best['lr']:g} is the {edge} swept ({widened})")
     return {**best, "sweep": sweep}
 
 

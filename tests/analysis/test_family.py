@@ -48,6 +48,17 @@ def test_adam_without_momentum_is_adaptive_and_a_cube_is_other():
     assert behaviour(program("l = log(w)", "update = g * l")).family == "invalid"
 
 
+def test_sign_of_the_old_momentum_is_still_the_lion_family():
+    """The first update is sign(0) = 0: a step that does not move is no evidence either way."""
+    late = program("s = sign(m)", "update = s * lr", "m = interp(g, m, 0.9)", states="m, ")
+    assert behaviour(late).family == "sign momentum"
+
+
+def test_rules_without_a_gradient_are_named_as_such():
+    assert behaviour(program("update = w * 0.01")).family == "inert"
+    assert behaviour(program("c = w * 0.01", "update = c + 0.001")).family == "gradient-free"
+
+
 def test_analyze_prints_the_family(capsys):
     assert main(["analyze", str(SEEDS / "lion.txt")]) == 0
     assert "family: sign-based momentum (Lion's family)" in capsys.readouterr().out

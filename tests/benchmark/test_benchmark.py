@@ -141,6 +141,9 @@ def test_bad_tasks_fail_before_anything_runs(tasks, match):
         ({"baseline_lrs": {"AdamW": [-1e-3]}}, "must be positive"),
         ({"extend": -1}, "must be >= 0"),
         ({"backend": "slurm"}, "Unknown backend 'slurm'"),
+        ({"backend": "ray", "workers": 0}, "workers >= 1"),
+        ({"backend": "local", "workers": 2}, "needs the ray backend"),
+        ({"lr_factors": [1.0, float("inf")]}, "must be finite"),
     ],
 )
 def test_bad_settings_fail(kwargs, match):
