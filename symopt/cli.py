@@ -128,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     benchmark.add_argument("--seeds", type=int, default=3)
     benchmark.add_argument(
         "--lr-factors", nargs="+", type=float, metavar="F",
-        help="first factors of each program's lr (default 0.1 0.3 1 3 10)",
+        help="first factors of each program's lr (default 0.03 0.1 0.3 1 3 10 30)",
     )  # fmt: skip
     benchmark.add_argument(
         "--widen", type=int, default=8, metavar="N",

@@ -24,7 +24,7 @@ class ProgressReporter:
 
     def log(self, message: str) -> None:
         if self.enabled:
-            self.console.print(message)
+            self.console.print(message, soft_wrap=True)
 
     def start(self, trained: int) -> None:
         self.started = time.monotonic()

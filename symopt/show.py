@@ -79,14 +79,26 @@ def render(summary: dict) -> str:
         lines.append(f"  #{entry['id']:<7} fitness {entry['fitness']:.4f}  ({entry['origin']})")
     best = s["best"]
     lines += ["", f"best #{best['id']}, fitness {best['fitness']:.4f}:", best["program"].rstrip()]
-    chain = " <- ".join(
-        f"#{e['id']} {e['origin']} {e['fitness']:.4f}" if e["fitness"] is not None
-        else f"#{e['id']} {e['origin']}"
-        for e in s["lineage"]
-    )  # fmt: skip
-    lines += ["", f"lineage ({len(s['lineage'])} programs, back to the seed):", f"  {chain}"]
+    lines += ["", *_lineage_lines(s["lineage"])]
     lines += _meta_lines(s["meta_validation"])
     return "\n".join(lines)
+
+
+def _lineage_lines(lineage: list[dict], shown: int = 12) -> list[str]:
+    """The best program's ancestors where fitness changed (and the seed); the middle of a long
+    chain is elided. ``--json`` has every ancestor."""
+    kept = [e for i, e in enumerate(lineage)
+            if i in (0, len(lineage) - 1) or e["fitness"] != lineage[i - 1]["fitness"]]  # fmt: skip
+    steps = [
+        f"#{e['id']} {e['origin']} {e['fitness']:.4f}" if e["fitness"] is not None
+        else f"#{e['id']} {e['origin']}"
+        for e in kept
+    ]  # fmt: skip
+    if len(steps) > shown:
+        steps = [*steps[: shown // 2], f"... {len(steps) - shown + 1} more ...",
+                 *steps[len(steps) - shown // 2 + 1 :]]  # fmt: skip
+    head = f"lineage ({len(lineage)} programs back to the seed; those where fitness changed):"
+    return [head, "  " + " <- ".join(steps)]
 
 
 def _meta_lines(curve: list[dict]) -> list[str]:

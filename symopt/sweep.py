@@ -21,6 +21,13 @@ T = TypeVar("T")
 DEFAULT_EXTEND = 8
 """New values allowed per side: 8 half-decades (four orders of magnitude)."""
 
+# The first sweeps of the optax baselines (benchmark and funnel): three decades, 7 values each.
+# Validation accuracy against lr is often not unimodal (digits_mlp@10: AdamW 0.987 at 3e-3,
+# 0.984 at 3e-2, 0.991 at 0.1), so widening from a narrow grid can stop at a local peak.
+ADAMW_LRS: tuple[float, ...] = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
+LION_LRS: tuple[float, ...] = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2)  # 10x smaller (paper)
+SGD_MOMENTUM_LRS: tuple[float, ...] = (1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0)
+
 
 def next_value(value: float, up: bool) -> float:
     """The grid value after ``value``: 1 -> 3 -> 10 -> 30 ... going up, the reverse going down.

@@ -1,7 +1,7 @@
 """Which family an update rule belongs to, judged by what it does rather than how it is written.
 
 The program runs for ``STEPS`` steps on the fingerprint's probe tree with weights held at zero
-(so decoupled weight decay drops out), a constant ``lr`` of 1 and random gradients, and three
+(so decoupled weight decay drops out), a constant ``lr`` of 1 and small random gradients, and three
 questions are asked of its updates:
 
 - **sign-valued**: at every step, every non-zero element of the update has the same magnitude
@@ -32,8 +32,11 @@ STEPS = 8
 _TREES = FlatNumpyTrees()
 _SIZE = int(_TREES.sizes.sum())
 _RNG = np.random.default_rng(2302_06675)
-_G = _RNG.normal(size=(STEPS, _SIZE)).astype(np.float32)
-_OTHER_HISTORY = _RNG.normal(size=(STEPS, _SIZE)).astype(np.float32)
+GRADIENT_SCALE = 0.01
+"""Probe gradients are N(0, 0.01^2): found programs often hold ops (``power(70, g)``) that are
+harmless at the size of real gradients and overflow at N(0, 1)."""
+_G = (GRADIENT_SCALE * _RNG.normal(size=(STEPS, _SIZE))).astype(np.float32)
+_OTHER_HISTORY = (GRADIENT_SCALE * _RNG.normal(size=(STEPS, _SIZE))).astype(np.float32)
 _RTOL = 1e-3
 
 LABELS = {

@@ -100,7 +100,11 @@ class RayBackend:
                 results.append(JobResult(job.index, float("nan"), "error", reason, 0.0, "ray"))
         return results
 
-    def close(self) -> None:
+    def close(self, drain_seconds: float = 5.0) -> None:
+        """Stop the actors. Jobs still running get ``drain_seconds`` to finish first (their
+        results are dropped): killing an actor mid-job makes Ray print a retry warning."""
+        if self.pending:
+            ray.wait(list(self.pending), num_returns=len(self.pending), timeout=drain_seconds)
         for actor in self.actors:
             ray.kill(actor)
         self.actors, self.pending = [], {}

@@ -75,7 +75,7 @@ def run_benchmark(
     """Train every program and every baseline on ``tasks`` over seeds ``0..seeds-1``.
 
     ``tasks``: ``(name, size)`` pairs, ``None`` for :data:`~symopt.benchmark.suite.DEFAULT_SUITE`.
-    ``lr_factors``: the first factors of each program's own ``lr`` (default 0.1, 0.3, 1, 3, 10);
+    ``lr_factors``: the first factors of each program's own ``lr`` (default 0.03 to 30);
     ``baseline_lrs``: first peak lrs per baseline name (``AdamW``, ``Lion``, ``SGD-momentum``).
     Every sweep then widens by up to ``extend`` values per side while its best lies at an edge
     (0: sweep exactly the values given). ``backend``: ``local`` (this process) or ``ray``.

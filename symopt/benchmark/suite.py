@@ -18,6 +18,7 @@ import optax
 import proxy_tasks
 from proxy_tasks import Task, TaskError
 from symopt.errors import SymoptError
+from symopt.sweep import ADAMW_LRS, LION_LRS, SGD_MOMENTUM_LRS
 
 DEFAULT_SUITE: tuple[tuple[str, int], ...] = (
     ("digits_mlp", 1),
@@ -29,12 +30,9 @@ DEFAULT_SUITE: tuple[tuple[str, int], ...] = (
 )
 """Each proxy task family (vision, tabular, language) at sizes 1 and 10."""
 
-DEFAULT_LR_FACTORS: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0, 10.0)
+DEFAULT_LR_FACTORS: tuple[float, ...] = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
 """Multipliers of a program's own ``lr`` input: ``lr = lr * f`` runs before its first statement."""
 
-ADAMW_LRS: tuple[float, ...] = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
-LION_LRS: tuple[float, ...] = tuple(lr / 10 for lr in ADAMW_LRS)
-SGD_MOMENTUM_LRS: tuple[float, ...] = (1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 WEIGHT_DECAY = 0.01
 REFERENCE = "AdamW"
 """The baseline every other optimizer is judged against."""

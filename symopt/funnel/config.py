@@ -8,8 +8,8 @@ Every key has a default, and so has the file itself (``symopt funnel RUN_DIR`` w
       - {task: digits_mlp, size: 10}
       - {task: digits_mlp, size: 100}
     baselines:
-      adamw_lrs: [1.0e-4, 3.0e-4, 1.0e-3, 3.0e-3, 1.0e-2]   # peak lrs swept; the best one counts
-      lion_lrs: [1.0e-5, 3.0e-5, 1.0e-4, 3.0e-4, 1.0e-3]    # 10x smaller, as the paper advises
+      adamw_lrs: [1.0e-4, 1.0e-3, 1.0e-2, 1.0e-1]   # first peak lrs swept; the best one counts
+      lion_lrs: [1.0e-5, 1.0e-4, 1.0e-3, 1.0e-2]    # 10x smaller, as the paper advises
       weight_decay: 0.01         # decoupled, for both (the weight decay of the seed programs)
 
 Every mistake raises :class:`SymoptError` with one line, ``<file>: <key.path>: <what is wrong>``,
@@ -30,7 +30,7 @@ from symopt.config.messages import describe, first_error
 from symopt.config.reading import read_mapping
 from symopt.config.sections import Float, Int, Section, Str, problem
 from symopt.errors import SymoptError
-from symopt.sweep import DEFAULT_EXTEND
+from symopt.sweep import ADAMW_LRS, DEFAULT_EXTEND, LION_LRS
 
 DEFAULT_SIZES = (10, 100)
 
@@ -52,9 +52,9 @@ class StageSettings(TaskSettings):
 class BaselineSettings(Section):
     """The optax baselines run at every stage, each at the best peak lr of its sweep."""
 
-    adamw_lrs: Annotated[tuple[PeakLr, ...], Field(min_length=1)] = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
+    adamw_lrs: Annotated[tuple[PeakLr, ...], Field(min_length=1)] = ADAMW_LRS
     """Peak learning rates tried for ``optax.adamw`` (scaled by the task's schedule)."""
-    lion_lrs: Annotated[tuple[PeakLr, ...], Field(min_length=1)] = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3)
+    lion_lrs: Annotated[tuple[PeakLr, ...], Field(min_length=1)] = LION_LRS
     """Peak learning rates tried for ``optax.lion``."""
     weight_decay: Annotated[Float, Field(ge=0)] = 0.01
     """Decoupled weight decay of both AdamW and Lion (the value the seed programs use)."""

@@ -26,14 +26,15 @@ def test_default_funnel_is_the_runs_first_task_at_10_then_100(run_dir):
     config = load_funnel_config(None).resolved(load_config(run_dir / CONFIG_NAME))
     assert config.top == 5
     assert [(s.name, s.size) for s in config.stages] == [("cancer_mlp", 10), ("cancer_mlp", 100)]
-    assert config.baselines.adamw_lrs == (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
-    assert config.baselines.lion_lrs == (1e-5, 3e-5, 1e-4, 3e-4, 1e-3)
+    assert config.baselines.adamw_lrs == (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
+    assert config.baselines.lion_lrs == (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
 
 
 def test_example_config_loads_and_round_trips():
     config = load_funnel_config(REPO / "configs" / "funnel.yaml")
     assert funnel_config_from_dict(config.to_dict()) == config
-    assert config.stages[0].label == "digits_mlp/10"
+    assert config.stages[0].label == "shakespeare_lm/10"
+    assert config.baselines.widen == 8
 
 
 def test_empty_file_means_defaults(tmp_path):
