@@ -80,6 +80,16 @@ def best_index(items: Sequence[T], score: Callable[[T], float]) -> int:
     return max(range(len(items)), key=lambda i: score(items[i]))
 
 
+def edge_note(name: str, values: Sequence[float], best: float, extend: int) -> str:
+    """A warning line when ``best`` is still an end of the swept ``values`` (``""`` otherwise;
+    a best of 0, which is never widened below, is no warning)."""
+    edge = at_edge(values, best)
+    if not edge or best == 0:
+        return ""
+    widened = "widening is off" if extend == 0 else f"after widening by up to {extend}"
+    return f"  note: {name}'s best lr {best:g} is the {edge} swept ({widened})"
+
+
 def at_edge(values: Sequence[float], best: float) -> str:
     """``smallest`` or ``largest`` when ``best`` is that end of ``values`` (ascending, at least
     two), else ``""``."""

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from symopt.sweep import at_edge, best_index, next_value, widening_sweep
+from symopt.sweep import at_edge, best_index, edge_note, next_value, widening_sweep
 
 
 def test_the_grid_continues_one_three_ten():
@@ -56,3 +56,11 @@ def test_at_edge():
     assert at_edge([1.0, 3.0, 10.0], 1.0) == "smallest"
     assert at_edge([1.0, 3.0, 10.0], 10.0) == "largest"
     assert at_edge([1.0, 3.0, 10.0], 3.0) == at_edge([1.0], 1.0) == ""
+
+
+def test_edge_note():
+    assert edge_note("AdamW", [1e-3, 1e-2], 1e-2, 8) == (
+        "  note: AdamW's best lr 0.01 is the largest swept (after widening by up to 8)"
+    )
+    assert "widening is off" in edge_note("p", [0.1, 1.0], 0.1, 0)
+    assert edge_note("p", [0.0, 1.0], 0.0, 8) == edge_note("p", [0.1, 1, 3], 1, 8) == ""

@@ -35,7 +35,7 @@ from symopt.dsl.program import Program, Statement
 from symopt.dsl.text import parse, to_text
 from symopt.errors import SymoptError
 from symopt.execution.evaluator import Evaluator
-from symopt.sweep import DEFAULT_EXTEND, best_index, widening_sweep
+from symopt.sweep import DEFAULT_EXTEND, best_index, edge_note, widening_sweep
 
 Log = Callable[[str], None]
 
@@ -254,8 +254,6 @@ def _log_task(outcome: TaskResult, extend: int, log: Log) -> None:
     parts = [f"{e.optimizer} {e.best.mean:.4f} (lr {e.best.lr:g})" for e in outcome.entries]
     log(f"{outcome.label}: " + ", ".join(parts))
     for entry in outcome.entries:
-        if entry.edge and entry.best.lr > 0:
-            log(
-                f"  note: {entry.optimizer}'s best lr {entry.best.lr:g} is the {entry.edge} "
-                + ("swept (widening is off)" if extend == 0 else f"after widening by {extend}")
-            )
+        note = edge_note(entry.optimizer, [p.lr for p in entry.sweep], entry.best.lr, extend)
+        if note:
+            log(note)

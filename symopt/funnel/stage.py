@@ -23,7 +23,7 @@ from proxy_tasks import Task, peak_trainer
 from symopt.dsl.program import Program
 from symopt.execution.evaluator import Evaluator, Result
 from symopt.funnel.config import BaselineSettings, StageSettings
-from symopt.sweep import at_edge, best_index, widening_sweep
+from symopt.sweep import best_index, edge_note, widening_sweep
 
 Log = Callable[[str], None]
 
@@ -54,22 +54,11 @@ def run_stage(
     log(f"stage {index + 1} {stage.label}: {len(programs)} program(s), the seed, AdamW, Lion")
     evaluator = Evaluator(task)
     results = evaluator.evaluate([program for _, program in programs] + [seed])
-    adamw = _sweep(
-        task,
-        "AdamW",
-        lambda lr: optax.adamw(lr, weight_decay=baselines.weight_decay),
-        baselines.adamw_lrs,
-        baselines.widen,
-        log,
-    )
-    lion = _sweep(
-        task,
-        "Lion",
-        lambda lr: optax.lion(lr, weight_decay=baselines.weight_decay),
-        baselines.lion_lrs,
-        baselines.widen,
-        log,
-    )
+    wd = baselines.weight_decay
+    adamw = _sweep(task, "AdamW", lambda lr: optax.adamw(lr, weight_decay=wd),
+                   baselines.adamw_lrs, baselines.widen, log)  # fmt: skip
+    lion = _sweep(task, "Lion", lambda lr: optax.lion(lr, weight_decay=wd),
+                  baselines.lion_lrs, baselines.widen, log)  # fmt: skip
     bar = adamw["fitness"]
     entries = [
         {"id": id_, **_result(result), "advanced": result.fitness > bar}
@@ -109,10 +98,9 @@ def _sweep(
     runs = widening_sweep(lrs, peak_trainer(task, make), lambda run: run[0], widen)
     sweep = [{"lr": peak, "fitness": f, "status": st} for peak, (f, st) in runs]
     best = sweep[best_index(sweep, lambda run: run["fitness"])]  # the smaller lr on a tie
-    edge = at_edge([run["lr"] for run in sweep], best["lr"])
-    if edge:
-        widened = "widening is off" if widen == 0 else f"after widening by up to {widen}"
-        log(f"  note: {name}'s best lr {best['lr']:g} is the {edge} swept ({widened})")
+    note = edge_note(name, [run["lr"] for run in sweep], best["lr"], widen)
+    if note:
+        log(note)
     return {**best, "sweep": sweep}
 
 
