@@ -79,6 +79,7 @@ def train_loop(
     hurdle_step: jax.Array | int = -1,
     hurdle_fitness: jax.Array | float = -jnp.inf,
     unravel: Callable[[Any], Any] = lambda params: params,
+    chunk: int | None = None,
 ) -> TrainOutcome:
     """Train ``params`` for ``task.num_steps`` steps with ``update``; traceable.
 
@@ -88,10 +89,13 @@ def train_loop(
     the loss became NaN/Inf or diverged, or after the chunk holding ``hurdle_step`` when the
     fitness there is below ``hurdle_fitness`` (one extra validation; ``hurdle_step < 0``: none).
     ``unravel`` maps the carried ``params`` to the model's pytree (an interpreter carries one flat
-    vector). Call it under ``jax.jit`` with the data as arguments (closing over them would embed
-    the data set in the compiled program as constants).
+    vector). ``chunk`` (static) is the number of steps between checks, a divisor of
+    ``task.num_steps`` (default :func:`chunk_length`); pass ``chunk_length(num_steps, align=h)``
+    so that the hurdle check falls exactly on step ``h``. Call it under ``jax.jit`` with the data
+    as arguments (closing over them would embed the data set in the compiled program as
+    constants).
     """
-    chunk = chunk_length(task.num_steps)
+    chunk = chunk or chunk_length(task.num_steps)
     num_chunks = task.num_steps // chunk
 
     def loss_fn(params, batch):
@@ -140,14 +144,17 @@ def train_loop(
     return TrainOutcome(fitness, final_loss, status, steps, losses, params, partial)
 
 
-def chunk_length(num_steps: int, chunks: int = 10) -> int:
-    """Steps per divergence check: the largest divisor of ``num_steps`` ≤ ``num_steps / chunks``.
+def chunk_length(num_steps: int, chunks: int = 10, align: int | None = None) -> int:
+    """Steps per divergence check: the largest divisor of ``num_steps`` ≤ ``num_steps / chunks``
+    that also divides ``align`` when given (so a check falls exactly on step ``align``).
 
     The divergence flag is tested once per chunk (a per-step ``lax.cond`` costs ~15% of a small
     run), so a diverged run wastes at most one chunk.
     """
     limit = max(1, -(-num_steps // chunks))
-    return max(d for d in range(1, limit + 1) if num_steps % d == 0)
+    return max(
+        d for d in range(1, limit + 1) if num_steps % d == 0 and (align is None or align % d == 0)
+    )
 
 
 def optax_update(optimizer: optax.GradientTransformation) -> Update:

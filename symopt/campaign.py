@@ -24,6 +24,7 @@ from symopt.cache import SharedCache
 from symopt.config import Config
 from symopt.dsl.text import parse, to_text
 from symopt.errors import SymoptError
+from symopt.execution.encode import Layout
 from symopt.judge import Judge, Verdict
 from symopt.meta import MetaValidator
 from symopt.progress import ProgressReporter
@@ -37,6 +38,10 @@ from symopt.store import DB_NAME, EvaluationRecord, RunStore
 _IDENTITY_KEYS = ("name", "seed", "search_space", "tasks", "population", "tournament",
                   "mutation", "restarts", "hurdle", "cache", "meta_validation")  # fmt: skip
 MAX_CONSECUTIVE_CACHE_HITS = 100_000
+MIN_DISTINCT_AT_HURDLE = 5
+"""The hurdle applies once this many distinct programs (by fingerprint) of the population have a
+fitness measured at the hurdle step; before that (at the start, after a restart) all pass it."""
+PROBES_DIR = "probes"
 
 
 def config_hash(config: Config) -> str:
@@ -61,7 +66,9 @@ class Campaign:
         self.config = config
         self.space = config.load_search_space()
         self.specs = [TaskSpec(t.name, t.size) for t in config.tasks]
-        self.worst = self._worst_fitness()
+        self.tasks = self._load_tasks()
+        self.worst = sum(t.worst_fitness for t in self.tasks) / len(self.tasks)
+        self.layout = self._layout()
         self.store = self._open_store(resume)
         self.evolution = RegularizedEvolution(
             EvolutionConfig(
@@ -76,23 +83,52 @@ class Campaign:
             config.seed,
         )  # fmt: skip
         self.stats = Stats()
+        self.probes = self._probes(resume)
         self.judge = self._make_judge()
+        self.waiting: dict[str, list[Candidate]] = {}  # fingerprint in flight -> its clones
+        self._bar: float | None = None  # the hurdle bar, None when the population has changed
         meta = config.meta_validation
-        self.meta = MetaValidator(meta) if meta else None
+        self.meta = MetaValidator(meta, self.layout) if meta else None
         self.progress = ProgressReporter(config.budget.max_evaluations, show_progress)
         if resume:
             self._replay()
 
     # ---- set-up --------------------------------------------------------------------------------
 
-    def _worst_fitness(self) -> float:
+    def _load_tasks(self) -> list:
         import proxy_tasks
 
         try:
-            tasks = [proxy_tasks.get_task(s.name, s.size) for s in self.specs]
+            return [proxy_tasks.get_task(s.name, s.size) for s in self.specs]
         except proxy_tasks.TaskError as err:
             raise SymoptError(str(err)) from None
-        return sum(t.worst_fitness for t in tasks) / len(tasks)
+
+    def _layout(self) -> Layout:
+        """The interpreter's register layout, grown to hold every program of the search space."""
+        space = self.space
+        if space.max_statements is None:
+            raise SymoptError(
+                f"search space '{space.name}' sets no max_statements: the interpreter's register "
+                "layout is fixed when a task is compiled, so a search needs a length limit "
+                "(lion45 uses 40)"
+            )
+        return Layout.fitting(space.max_statements, space.state_slots)
+
+    def _probes(self, resume: bool) -> list:
+        """One probe per task, recorded from its first training steps; a resumed run reads the
+        probes it was started with, so its fingerprints stay the same."""
+        from symopt.analysis.probes import Probe, record_probe
+
+        folder = self.config.run_dir / PROBES_DIR
+        probes = []
+        for spec, task in zip(self.specs, self.tasks, strict=True):
+            path = folder / f"{spec.key}.npz"
+            probes.append(Probe.load(path) if resume and path.is_file() else record_probe(task))
+        return probes
+
+    def _save_probes(self) -> None:
+        for spec, probe in zip(self.specs, self.probes, strict=True):
+            self.store.save_file(f"{PROBES_DIR}/{spec.key}.npz", probe.to_bytes())
 
     def _open_store(self, resume: bool) -> RunStore | None:
         run_dir = self.config.run_dir
@@ -118,22 +154,22 @@ class Campaign:
         cache = self.config.cache
         shared = SharedCache(cache.file) if cache.enabled and cache.file else None
         hurdle = self.config.hurdle
-        key = ",".join(s.key for s in self.specs) + (
-            f"|hurdle={hurdle.fraction},{hurdle.quantile}" if hurdle else ""
-        )
-        return Judge(self.worst, cache.enabled, shared, key)
+        key = ",".join(s.key for s in self.specs)
+        fraction = hurdle.fraction if hurdle else None
+        return Judge(self.worst, self.probes, enabled=cache.enabled, shared=shared,
+                     key=key, hurdle_fraction=fraction)  # fmt: skip
 
     def _replay(self) -> None:
         for record in self.store.iter_evaluations():
             at_hurdle = record.metrics.get("hurdle_fitness", math.nan)
             at_hurdle = math.nan if at_hurdle is None else at_hurdle
             member = Member(record.id, parse(record.program), self._fitness(record.fitness),
-                            at_hurdle)  # fmt: skip
+                            at_hurdle, record.fingerprint)  # fmt: skip
             self.evolution.tell(member, record.metrics.get("index", 0))
             self.stats.add(record.status, record.metrics)
             if record.status not in NOT_TRAINED and record.fingerprint:
-                known = (record.id, record.fitness, at_hurdle)
-                self.judge.known.setdefault(record.fingerprint, known)
+                self.judge.remember(record.fingerprint, record.id, record.fitness, record.status,
+                                    record.metrics, share=False)  # fmt: skip
         if self.meta is not None:
             for event in self.store.events("meta_validation"):
                 self.meta.replay(event.payload)
@@ -148,13 +184,14 @@ class Campaign:
         backend = backend or make_backend(
             self.config.backend.kind, self.specs,
             self.config.hurdle.fraction if self.config.hurdle else None,
-            self.config.backend.workers, self.config.backend.address,
+            self.config.backend.workers, self.config.backend.address, layout=self.layout,
         )  # fmt: skip
         if self.store is None:
             try:
                 self.store = RunStore.create(
                     self.config.run_dir, self.config.to_yaml(), config_hash(self.config)
                 )
+                self._save_probes()
             except BaseException:
                 backend.close()
                 raise
@@ -184,31 +221,57 @@ class Campaign:
         jobs: dict[int, tuple[Candidate, Verdict]] = {}
         if not self.evolution.started:
             seed = self.evolution.seed_candidate()
-            jobs[seed.index] = (seed, self.judge.judge(seed.program))
-            backend.submit(Job(seed.index, to_text(seed.program)))
+            self._submit(backend, jobs, seed, self.judge.judge(seed.program))
         while True:
             if budget.max_seconds is not None and time.monotonic() - start > budget.max_seconds:
                 return "time budget reached"
-            budget_left = budget.max_evaluations is None or (
-                self.stats.trained + len(jobs) < budget.max_evaluations
-            )
-            while self.evolution.started and budget_left and len(jobs) < backend.capacity:
+            while (
+                self.evolution.started
+                and self._budget_left(jobs)
+                and (len(jobs) < backend.capacity)
+            ):
                 found = self._next_candidate()
                 if found is None:
                     return "every new candidate was already evaluated"
-                candidate = found[0]
-                jobs[candidate.index] = found
-                backend.submit(Job(candidate.index, to_text(candidate.program), self._hurdle()))
-                budget_left = budget.max_evaluations is None or (
-                    self.stats.trained + len(jobs) < budget.max_evaluations
-                )
+                candidate, verdict = found
+                if verdict.fingerprint in self._in_flight(jobs):
+                    self.waiting.setdefault(verdict.fingerprint, []).append(candidate)
+                    if sum(map(len, self.waiting.values())) >= 8 * backend.capacity:
+                        break
+                    continue
+                self._submit(backend, jobs, candidate, verdict)
             if not jobs:
                 return "evaluation budget reached"
             for result in backend.poll(timeout=0.1):
-                self._record(*jobs.pop(result.index), result)
+                candidate, verdict = jobs.pop(result.index)
+                self._record(candidate, verdict, result)
+                self._settle_waiting(backend, jobs, verdict.fingerprint)
             if self._meta_validate():
                 return f"meta-validation has not improved for {self.meta.settings.patience} checks"
             self._report(start)
+
+    def _budget_left(self, jobs: dict) -> bool:
+        limit = self.config.budget.max_evaluations
+        return limit is None or self.stats.trained + len(jobs) < limit
+
+    def _in_flight(self, jobs: dict) -> set[str]:
+        return {verdict.fingerprint for _, verdict in jobs.values()}
+
+    def _submit(self, backend, jobs: dict, candidate: Candidate, verdict: Verdict) -> None:
+        jobs[candidate.index] = (candidate, verdict)
+        backend.submit(Job(candidate.index, to_text(candidate.program), self._hurdle()))
+
+    def _settle_waiting(self, backend, jobs: dict, digest: str) -> None:
+        """Clones that waited for ``digest``'s result: judged again now that it is known (a clone
+        of a run stopped at the hurdle may still need training, as may one of a failed job)."""
+        for candidate in self.waiting.pop(digest, []):
+            verdict = self.judge.judge(candidate.program, self._hurdle())
+            if verdict.action != "train":
+                self._store_verdict(candidate, verdict)
+            elif self._budget_left(jobs) and verdict.fingerprint not in self._in_flight(jobs):
+                self._submit(backend, jobs, candidate, verdict)
+            elif self._budget_left(jobs):
+                self.waiting.setdefault(verdict.fingerprint, []).append(candidate)
 
     def _meta_validate(self) -> bool:
         """Check the best program on the meta task when due; True when the search should stop."""
@@ -230,24 +293,33 @@ class Campaign:
                 candidate = self.evolution.ask()
             except MutationFailed:  # a parent with no valid child; the next ask draws another
                 continue
-            verdict = self.judge.judge(candidate.program)
+            verdict = self.judge.judge(candidate.program, self._hurdle())
             if verdict.action == "train":
                 return candidate, verdict
-            metrics = {"hurdle_fitness": verdict.hurdle_fitness}
-            if verdict.source is not None:
-                metrics["source"] = verdict.source
-            self._store(candidate, verdict, verdict.fitness, verdict.status, verdict.reason,
-                        metrics, "", 0.0)  # fmt: skip
+            self._store_verdict(candidate, verdict)
         return None
 
+    def _store_verdict(self, candidate: Candidate, verdict: Verdict) -> None:
+        metrics = {"hurdle_fitness": verdict.hurdle_fitness}
+        if verdict.source is not None:
+            metrics["source"] = verdict.source
+        self._store(candidate, verdict, verdict.fitness, verdict.status, verdict.reason,
+                    metrics, "", 0.0)  # fmt: skip
+
     def _hurdle(self) -> float:
+        """The bar at the hurdle step: the configured quantile of the fitness there over the
+        population's distinct programs (``-inf`` while fewer than ``MIN_DISTINCT_AT_HURDLE``)."""
         hurdle = self.config.hurdle
         if hurdle is None:
             return -math.inf
-        at_hurdle = sorted(self.evolution.hurdle_fitnesses())
-        if not at_hurdle:
-            return -math.inf
-        return at_hurdle[min(len(at_hurdle) - 1, int(hurdle.quantile * len(at_hurdle)))]
+        if self._bar is None:
+            at_hurdle = sorted(self.evolution.hurdle_fitnesses())
+            if len(at_hurdle) < MIN_DISTINCT_AT_HURDLE:
+                self._bar = -math.inf
+            else:
+                position = min(len(at_hurdle) - 1, int(hurdle.quantile * len(at_hurdle)))
+                self._bar = at_hurdle[position]
+        return self._bar
 
     def _record(self, candidate: Candidate, verdict: Verdict, result: JobResult) -> None:
         metrics = {"tasks": result.tasks, "hurdle_fitness": result.hurdle_fitness}
@@ -267,26 +339,16 @@ class Campaign:
         record_id = self.store.add_evaluation(record)
         self.stats.add(status, metrics)
         at_hurdle = metrics.get("hurdle_fitness", math.nan)
-        member = Member(record_id, candidate.program, self._fitness(fitness), at_hurdle)
-        seq = self.store.count()
+        member = Member(record_id, candidate.program, self._fitness(fitness), at_hurdle,
+                        verdict.fingerprint)  # fmt: skip
+        self._bar = None
         if self.evolution.tell(member, candidate.index) == "restart":
-            self.store.add_event("restart", seq, {"from": self.config.restarts.from_})
-        if self.stats.judged % self.config.checkpoint_every == 0:
-            self.store.save_checkpoint(seq, self._checkpoint())
+            payload = {"from": self.config.restarts.from_}
+            self.store.add_event("restart", self.store.count(), payload)
         return record_id
 
     def _fitness(self, fitness: float) -> float:
         return fitness if math.isfinite(fitness) else self.worst
-
-    def _checkpoint(self) -> dict:
-        evolution = self.evolution
-        return {
-            "population": [m.id for m in evolution.population],
-            "best": evolution.best.id if evolution.best else None,
-            "next_index": evolution.next_index,
-            "restarts": evolution.restarts,
-            "since_improvement": evolution.since_improvement,
-        }
 
     def _report(self, start: float) -> None:
         fitnesses = self.evolution.fitnesses()

@@ -24,8 +24,10 @@ def best_check(checks: list[dict]) -> dict | None:
 
 
 class MetaValidator:
-    def __init__(self, settings: MetaValidationSettings) -> None:
+    def __init__(self, settings: MetaValidationSettings, layout=None) -> None:
+        """``layout``: the interpreter layout that holds the search space's programs."""
         self.settings = settings
+        self.layout = layout
         self.evaluator = None
         self.last_checked_at = 0
         self.last_best_id: int | None = None
@@ -51,7 +53,7 @@ class MetaValidator:
             from symopt.execution.evaluator import Evaluator
 
             task = proxy_tasks.get_task(self.settings.task.name, self.settings.task.size)
-            self.evaluator = Evaluator(task)
+            self.evaluator = Evaluator(task, self.layout)
         (result,) = self.evaluator.evaluate([best])
         payload = {
             "trained": trained,

@@ -1,8 +1,8 @@
 """Which family an update rule belongs to, judged by what it does rather than how it is written.
 
-The program runs for ``STEPS`` steps on the fingerprint's probe tree with weights held at zero
-(so decoupled weight decay drops out), a constant ``lr`` of 1 and small random gradients, and three
-questions are asked of its updates:
+The program runs for ``STEPS`` steps on a small tree (tensors of 12, 5 and 6 elements) with
+weights held at zero (so decoupled weight decay drops out), a constant ``lr`` of 1 and small
+random gradients, and three questions are asked of its updates:
 
 - **sign-valued**: at every step, every non-zero element of the update has the same magnitude
   (Lion, signSGD, signum: ``lr * sign(...)``);
@@ -24,12 +24,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from symopt.analysis.fingerprint import FlatNumpyTrees
+from symopt.analysis.probes import ProbeTrees
 from symopt.dsl.program import Program
 from symopt.execution.reference import execute
 
 STEPS = 8
-_TREES = FlatNumpyTrees()
+_TREES = ProbeTrees((12, 5, 6), (12, 5, 6))
 _SIZE = int(_TREES.sizes.sum())
 _RNG = np.random.default_rng(2302_06675)
 GRADIENT_SCALE = 0.01

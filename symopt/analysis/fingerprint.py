@@ -1,77 +1,107 @@
-"""The functional fingerprint: what a program does to fixed probe inputs over several steps.
+"""The functional fingerprint: what a program does to probe inputs that look like training.
 
-The probe is a small parameter tree (tensors of shapes 4x3, 5 and 2x3, held as one flat float32
-vector so that every op is one numpy call) and ``STEPS`` steps of fixed random weights and
-gradients with a varying learning rate, state slots starting at zero as in training. The updates
-of every step and the final value of every live state slot are quantised to ``MANTISSA_BITS``
-bits of mantissa and hashed. Programs that compute the same function share a fingerprint however
-they are written (up to rounding that straddles a quantisation step, which only costs a cache
-miss); a program whose update is NaN or infinite on the probe is found without training.
+A program runs on each :class:`~symopt.analysis.probes.Probe` (recorded from the task, or the
+synthetic one) for the probe's steps, its state slots starting at zero as in training. The update
+of every step and the final value of every live state slot are quantised to ``MANTISSA_BITS`` bits
+of mantissa and hashed. Programs that compute the same function share a fingerprint however they
+are written (up to rounding that straddles a quantisation step, which only costs a cache miss); a
+program whose update is NaN or infinite on a probe is found without training.
+
+The program is pruned and compiled into a list of numpy calls once, and fingerprints are memoised
+per pruned program, so a child that differs from its parent only in dead code costs a dict lookup.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from symopt.analysis.liveness import Liveness, liveness, prune
+from symopt.analysis.probes import Probe, synthetic_probe
+from symopt.dsl.ops import OPS
 from symopt.dsl.program import Program
-from symopt.execution.reference import execute
+from symopt.numeric import float32
 
-SHAPES = ((4, 3), (5,), (2, 3))
-STEPS = 4
-LEARNING_RATES = (0.3, 0.7, 1.0, 0.55)
 MANTISSA_BITS = 14
-
-
-class FlatNumpyTrees:
-    """A Tree is one flat numpy vector; ``tensor_sum`` sums each tensor's contiguous segment."""
-
-    def __init__(self, shapes=SHAPES) -> None:
-        sizes = [int(np.prod(s)) for s in shapes]
-        self.starts = np.cumsum([0, *sizes[:-1]])
-        self.sizes = np.array(sizes)
-
-    def map(self, fn, *trees):
-        return fn(*trees)
-
-    def sum(self, tree):
-        return np.sum(tree, dtype=np.float32)
-
-    def tensor_sum(self, tree):
-        return np.repeat(np.add.reduceat(tree, self.starts), self.sizes).astype(np.float32)
-
-
-_TREES = FlatNumpyTrees()
-_SIZE = int(sum(np.prod(s) for s in SHAPES))
-_RNG = np.random.default_rng(20230213)
-_W = _RNG.normal(size=(STEPS, _SIZE)).astype(np.float32)
-_G = _RNG.normal(size=(STEPS, _SIZE)).astype(np.float32)
+_MEMO_LIMIT = 200_000
 
 
 @dataclass(frozen=True)
 class Fingerprint:
     digest: str
-    finite: bool  # the update is finite at every probe step
+    finite: bool  # the update is finite at every step of every probe
+    reason: str = ""  # why it is not, in words
+
+
+def _compile(program: Program, trees):
+    """``run(w, g, states, lr) -> (update, states)`` for a pruned program: a list of numpy calls
+    on a register list (no name lookups, constants converted once)."""
+    regs_of = {name: i for i, name in enumerate((program.weight, program.grad, program.lr))}
+    regs_of.update((name, 3 + j) for j, name in enumerate(program.states))
+    init: list = [None] * len(regs_of)
+    consts: dict[float, int] = {}
+
+    def constant(value) -> int:
+        value = np.float32(float32(value))
+        key = float(value) if value == value else "nan"
+        if key not in consts:
+            consts[key] = len(init)
+            init.append(value)
+        return consts[key]
+
+    code = []
+    for stmt in program.body:
+        op = OPS[stmt.op]
+        if op.arity == 0:
+            regs_of[stmt.target] = constant(op.jax(np))
+            continue
+        args = tuple(regs_of[a] if isinstance(a, str) else constant(a) for a in stmt.args)
+        fn = (
+            functools.partial(op.jax, np, trees)
+            if op.level == "tree"
+            else functools.partial(op.jax, np)
+        )
+        regs_of[stmt.target] = len(init)
+        init.append(None)
+        code.append((fn, args, regs_of[stmt.target]))
+    outputs = [regs_of[name] for name in program.returns]
+    n_states = program.num_states
+
+    def run(w, g, states, lr):
+        regs = list(init)
+        regs[0], regs[1], regs[2] = w, g, lr
+        regs[3 : 3 + n_states] = states
+        for fn, args, dst in code:
+            regs[dst] = fn(*[regs[a] for a in args])
+        return regs[outputs[0]], [regs[i] for i in outputs[1:]]
+
+    return run
+
+
+def _run_probe(program: Program, live: Sequence[bool], probe: Probe):
+    run = _compile(program, probe.trees)
+    n = probe.size
+    states = [np.zeros(n, np.float32)] * program.num_states
+    updates = []
+    for t in range(probe.steps):
+        update, states = run(probe.w[t], probe.g[t], states, probe.lr[t])
+        updates.append(np.broadcast_to(np.asarray(update, np.float32), (n,)))
+    finals = [np.broadcast_to(np.asarray(s, np.float32), (n,)) for s in states]
+    return updates, [s for s, keep in zip(finals, live, strict=True) if keep]
 
 
 def probe_outputs(
-    program: Program, info: Liveness | None = None
+    program: Program, info: Liveness | None = None, probe: Probe | None = None
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """The update at each probe step and the final live states (the program is pruned first)."""
+    """The update at each step of ``probe`` (default: the synthetic one) and the final live
+    states (the program is pruned first)."""
     info = info or liveness(program)
-    live = info.states
-    program = prune(program, info)
-    states = tuple(np.zeros(_SIZE, np.float32) for _ in program.states)
-    updates = []
     with np.errstate(all="ignore"):
-        for t in range(STEPS):
-            lr = np.float32(LEARNING_RATES[t])
-            update, states = execute(program, np, _W[t], _G[t], states, lr, _TREES)
-            updates.append(np.broadcast_to(np.asarray(update, np.float32), (_SIZE,)))
-    return updates, [s for s, keep in zip(states, live, strict=True) if keep]
+        return _run_probe(prune(program, info), info.states, probe or synthetic_probe())
 
 
 def _quantise(values: np.ndarray) -> np.ndarray:
@@ -82,10 +112,48 @@ def _quantise(values: np.ndarray) -> np.ndarray:
     return np.stack([q, exponent.astype(np.int64), special])
 
 
-def fingerprint(program: Program, info: Liveness | None = None) -> Fingerprint:
-    """``info`` is ``liveness(program)`` when the caller has it already."""
-    updates, states = probe_outputs(program, info)
-    finite = all(bool(np.all(np.isfinite(u))) for u in updates)
-    values = np.concatenate([np.asarray(v, np.float32) for v in (*updates, *states)])
-    digest = hashlib.blake2b(_quantise(values).tobytes(), digest_size=12)
-    return Fingerprint(digest.hexdigest(), finite)
+def _not_finite(updates: list[np.ndarray], probe: Probe) -> str:
+    for t, update in enumerate(updates):
+        bad = ~np.isfinite(update)
+        if bad.any():
+            what = "NaN" if np.isnan(update[bad]).any() else "infinite"
+            return (
+                f"the update is {what} at step {t + 1} of the {probe.name} probe "
+                f"(lr {float(probe.lr[t]):.3g}, {int(bad.sum())} of {update.size} elements)"
+            )
+    return ""
+
+
+_MEMO: dict = {}
+
+
+def fingerprint(
+    program: Program, info: Liveness | None = None, probes: Sequence[Probe] | None = None
+) -> Fingerprint:
+    """The fingerprint of ``program`` on ``probes`` (default: the synthetic probe).
+
+    ``info`` is ``liveness(program)`` when the caller has it already.
+    """
+    info = info or liveness(program)
+    pruned = prune(program, info)
+    probes = tuple(probes) if probes else (synthetic_probe(),)
+    key = (pruned, info.states, probes)
+    found = _MEMO.get(key)
+    if found is None:
+        found = _fingerprint(pruned, info.states, probes)
+        if len(_MEMO) >= _MEMO_LIMIT:
+            _MEMO.clear()
+        _MEMO[key] = found
+    return found
+
+
+def _fingerprint(pruned: Program, live: tuple[bool, ...], probes: tuple[Probe, ...]):
+    digest = hashlib.blake2b(digest_size=12)
+    reason = ""
+    with np.errstate(all="ignore"):
+        for probe in probes:
+            updates, states = _run_probe(pruned, live, probe)
+            reason = reason or _not_finite(updates, probe)
+            values = np.concatenate([*updates, *states]) if updates else np.zeros(0, np.float32)
+            digest.update(_quantise(values).tobytes())
+    return Fingerprint(digest.hexdigest(), not reason, reason)

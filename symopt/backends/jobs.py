@@ -48,13 +48,20 @@ class EvaluationWorker:
     hurdle) ends the job, and tasks not run count with their worst fitness.
     """
 
-    def __init__(self, tasks: list[TaskSpec], hurdle_fraction: float | None = None) -> None:
+    def __init__(
+        self, tasks: list[TaskSpec], hurdle_fraction: float | None = None, layout=None
+    ) -> None:
+        """``layout``: the interpreter's register layout (``symopt.execution.encode.Layout``;
+        default: the standard one), sized by the campaign to hold its search space."""
         import proxy_tasks
         from symopt.execution.evaluator import Evaluator
 
         self.specs = list(tasks)
         self.tasks = [proxy_tasks.get_task(t.name, t.size) for t in self.specs]
-        self.evaluators = [Evaluator(task) for task in self.tasks]
+        self.evaluators = [
+            Evaluator(task, layout, hurdle_fraction=hurdle_fraction if i == 0 else None)
+            for i, task in enumerate(self.tasks)
+        ]
         self.hurdle_fraction = hurdle_fraction
         self.name = f"{socket.gethostname()}:{os.getpid()}"
 

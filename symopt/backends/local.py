@@ -10,8 +10,10 @@ from symopt.backends.jobs import EvaluationWorker, Job, JobResult, TaskSpec
 class LocalBackend:
     capacity = 1
 
-    def __init__(self, tasks: list[TaskSpec], hurdle_fraction: float | None = None) -> None:
-        self.worker = EvaluationWorker(tasks, hurdle_fraction)
+    def __init__(
+        self, tasks: list[TaskSpec], hurdle_fraction: float | None = None, layout=None
+    ) -> None:
+        self.worker = EvaluationWorker(tasks, hurdle_fraction, layout)
         self.queue: deque[Job] = deque()
 
     def submit(self, job: Job) -> None:

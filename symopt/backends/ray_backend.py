@@ -24,8 +24,8 @@ _ACTOR_ENV = {"XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false", "OMP_NUM_THREAD
 
 
 class _Actor:
-    def __init__(self, tasks, hurdle_fraction):
-        self.worker = EvaluationWorker(tasks, hurdle_fraction)
+    def __init__(self, tasks, hurdle_fraction, layout=None):
+        self.worker = EvaluationWorker(tasks, hurdle_fraction, layout)
 
     def warm_up(self, program_text: str) -> str:
         self.worker.warm_up(program_text)
@@ -45,6 +45,7 @@ class RayBackend:
         hurdle_fraction: float | None = None,
         workers: int | str = "auto",
         address: str | None = None,
+        layout=None,
     ) -> None:
         self.owns_ray = start_ray(address)
         cpus = int(ray.cluster_resources().get("CPU", 1))
@@ -52,7 +53,7 @@ class RayBackend:
         remote = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=-1)(_Actor)
         options = {"runtime_env": {"env_vars": _ACTOR_ENV}}
         self.actors = [
-            remote.options(**options).remote(tasks, hurdle_fraction) for _ in range(count)
+            remote.options(**options).remote(tasks, hurdle_fraction, layout) for _ in range(count)
         ]
         self.idle = deque(self.actors)
         self.pending: dict = {}

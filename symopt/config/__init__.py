@@ -14,7 +14,6 @@ Every key except ``name`` has a default; ``configs/`` holds working examples::
     hurdle: null                 # or {fraction: 0.25, quantile: 0.5}
     backend: {kind: local, workers: auto, address: null}
     out: null
-    checkpoint_every: 50
 
 Every mistake raises :class:`SymoptError` with one line, ``<file>: <key.path>: <what is wrong>``,
 e.g. ``configs/x.yaml: populaton: unknown key; did you mean 'population'?``. The resolved config
@@ -99,8 +98,6 @@ class Config(Section):
     """Where evaluations run."""
     out: Str | None = None
     """The run directory (relative to the current directory); null = ``runs/<name>``."""
-    checkpoint_every: Annotated[Int, Field(ge=1)] = 50
-    """Evaluations between checkpoints of the population and RNG state (for ``--resume``)."""
 
     @field_validator("name")
     @classmethod

@@ -112,11 +112,19 @@ def _unknown_key(loc: Loc, root: type[BaseModel]) -> str:
     model = root if not parent else _model_in(getattr(_field_at(parent, root), "annotation", None))
     if model is None:
         return "unknown key"
+    if not parent and loc[-1] in REMOVED_KEYS:
+        return REMOVED_KEYS[loc[-1]]
     allowed = [field.alias or name for name, field in model.model_fields.items()]
     close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
     if close:
         return f"unknown key; did you mean '{close[0]}'?"
     return f"unknown key (expected one of: {', '.join(allowed)})"
+
+
+REMOVED_KEYS = {
+    "checkpoint_every": "this key was removed (--resume replays the run's log; there is nothing "
+    "else to checkpoint): delete it",
+}
 
 
 def _field_at(loc: Loc, root: type[BaseModel]) -> FieldInfo | None:

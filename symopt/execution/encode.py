@@ -45,6 +45,18 @@ class Layout:
 
     lr: int = 2
 
+    @classmethod
+    def fitting(cls, max_statements: int, max_states: int) -> Layout:
+        """The smallest layout that holds every program of up to ``max_statements`` statements
+        and ``max_states`` state slots (never smaller than the default): each statement brings
+        at most 3 constants, and state copies one more (``1.0``)."""
+        default = cls()
+        return cls(
+            max(default.max_statements, max_statements),
+            max(default.max_states, max_states),
+            max(default.max_constants, 3 * max_statements + 1),
+        )
+
     @property
     def first_constant(self) -> int:
         return 3 + self.max_states

@@ -56,11 +56,20 @@ class Result:
 class Evaluator:
     """Trains programs on ``task`` with the compiled-once interpreter."""
 
-    def __init__(self, task: Task, layout: Layout | None = None, keep_losses: bool = False) -> None:
+    def __init__(
+        self,
+        task: Task,
+        layout: Layout | None = None,
+        keep_losses: bool = False,
+        hurdle_fraction: float | None = None,
+    ) -> None:
+        """``hurdle_fraction``: the hurdle this evaluator will be given (its step is then a
+        check point of the training loop, so the hurdle is tested exactly there)."""
         self.task = task
         self.keep_losses = keep_losses
         self.layout = layout or Layout()
-        self._train = jax.jit(make_trainer(task, self.layout))
+        align = Hurdle(hurdle_fraction, 0.0).step(task) if hurdle_fraction is not None else None
+        self._train = jax.jit(make_trainer(task, self.layout, align))
         self._data = task.train_data()
         self._val = task.val_data()
 

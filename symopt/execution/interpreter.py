@@ -18,6 +18,7 @@ from jax import lax
 from jax.flatten_util import ravel_pytree
 
 from proxy_tasks import train_loop
+from proxy_tasks.train import chunk_length
 from symopt.dsl.ops import OPS
 from symopt.execution.encode import Layout
 
@@ -49,14 +50,16 @@ def _branch(op, trees: FlatTrees, size: int):
     return run
 
 
-def make_trainer(task, layout: Layout):
+def make_trainer(task, layout: Layout, align_step: int | None = None):
     """``train(code, length, init, update_reg, hurdle_step, hurdle_fitness, data, val)``.
 
     Trains one encoded program on ``task`` and returns
     ``(fitness, status, steps, final_loss, losses, hurdle_fitness)`` (see
     ``proxy_tasks.TrainOutcome``). Every argument is an array, so under ``jax.jit`` it is traced
-    and compiled once per task and layout.
+    and compiled once per task and layout. With ``align_step`` (the hurdle step) the training
+    loop's chunks are aligned so that the hurdle is checked exactly at that step.
     """
+    chunk = chunk_length(task.num_steps, align=align_step)
     params0 = task.init_params()
     flat0, unravel = ravel_pytree(params0)
     size = int(flat0.size)
@@ -81,7 +84,7 @@ def make_trainer(task, layout: Layout):
 
         regs0 = jnp.broadcast_to(init[:, None], (layout.num_registers, size))
         outcome = train_loop(
-            task, update, flat0, regs0, data, val, hurdle_step, hurdle_fitness, unravel
+            task, update, flat0, regs0, data, val, hurdle_step, hurdle_fitness, unravel, chunk
         )
         return outcome.summary()
 

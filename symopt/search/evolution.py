@@ -39,6 +39,7 @@ class Member:
     program: Program
     fitness: float
     hurdle_fitness: float = float("nan")  # fitness at the hurdle step (NaN: not measured)
+    key: str = ""  # what makes two members the same program (the fingerprint); "" = unique
 
 
 @dataclass(frozen=True)
@@ -123,5 +124,11 @@ class RegularizedEvolution:
         return [m.fitness for m in self.population]
 
     def hurdle_fitnesses(self) -> list[float]:
-        """The members' fitness at the hurdle step, where it was measured."""
-        return [m.hurdle_fitness for m in self.population if m.hurdle_fitness == m.hurdle_fitness]
+        """The fitness at the hurdle step of each *distinct* member (clones and cached copies
+        count once, by ``key``), where it was measured."""
+        distinct = {
+            m.key or f"#{m.id}": m.hurdle_fitness
+            for m in self.population
+            if m.hurdle_fitness == m.hurdle_fitness
+        }
+        return list(distinct.values())

@@ -5,8 +5,9 @@
    return are dropped.
 2. In single-assignment form, the rules of ``symopt.simplify.rules`` are tried one candidate at a
    time; a candidate is kept only when it kind-checks, is shorter once dead code is pruned, and
-   its probe outputs (``probe_outputs``: the update over several steps and the final live states)
-   match the input program's to ``RTOL``. Each kept step is logged with its reason, including
+   its probe outputs (``probe_outputs`` on the unit-scale probe, where the protected epsilon is
+   negligible: the update over several steps and the final live states) match the input
+   program's to ``RTOL``. Each kept step is logged with its reason, including
    when it holds only up to the protected epsilon.
 3. Variables get descriptive names (``symopt.simplify.naming``).
 """
@@ -18,6 +19,7 @@ from collections.abc import Callable
 import numpy as np
 
 from symopt.analysis.fingerprint import probe_outputs
+from symopt.analysis.probes import unit_probe
 from symopt.analysis.liveness import liveness, prune
 from symopt.dsl.program import Program
 from symopt.dsl.text import format_call
@@ -44,7 +46,7 @@ class SimplifyError(RuntimeError):
 
 def probes(program: Program) -> dict[str, list[np.ndarray]]:
     """Probe outputs by name: ``"update"`` (every step) and each live state slot (final value)."""
-    updates, states = probe_outputs(program)
+    updates, states = probe_outputs(program, probe=unit_probe())
     live = [s for s, keep in zip(program.states, liveness(program).states, strict=True) if keep]
     out = {"update": updates}
     out.update((name, [value]) for name, value in zip(live, states, strict=True))

@@ -30,7 +30,7 @@ container, local disk, batches of 100 realistic records, each the child of a sto
     100,000                  3.0 ms                        56 ms    20,700 records/s
     1,000,000                3.7 ms                        116 ms   12,700 records/s
 
-A single ``add_evaluation`` takes 0.05 ms; ``top(10)`` 0.07 ms, ``find_by_program`` 0.01 ms,
+A single ``add_evaluation`` takes 0.05 ms; ``top(10)`` 0.07 ms,
 ``lineage`` 0.1 ms, ``count()`` 0.003 ms at a million records. The p99 is a WAL checkpoint
 (every ~40 MB of WAL), a pause that batching absorbs: write in batches, not record by record.
 """

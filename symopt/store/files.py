@@ -44,11 +44,13 @@ def build_database(db: Path, config_hash: str) -> None:
     _fsync_dir(db.parent)
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` (UTF-8, newlines as given) so that no reader sees half."""
+def write_atomically(path: Path, text: str | bytes) -> None:
+    """Replace ``path`` with ``text`` (UTF-8, newlines as given; or bytes) so that no reader
+    sees half."""
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    with open(tmp, "wb") as f:
+        f.write(data)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)

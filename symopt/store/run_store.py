@@ -26,7 +26,6 @@ from symopt.store.records import (
     Event,
     evaluation_from_row,
     evaluation_row,
-    program_key,
     to_json,
 )
 from symopt.store.schema import check_schema, connect
@@ -225,14 +224,6 @@ class RunStore:
         n = self.count()
         return f"ids run from 1 to {n}" if n else "it has no evaluations yet"
 
-    def find_by_program(self, program_text: str) -> EvaluationRecord | None:
-        """The first stored evaluation (lowest id) of exactly this program text, or ``None``."""
-        row = self._conn.execute(
-            f"{_SELECT_EVALUATION} WHERE program_key = ? AND program = ? ORDER BY id LIMIT 1",
-            (program_key(program_text), program_text),
-        ).fetchone()
-        return None if row is None else evaluation_from_row(row)
-
     def top(self, k: int, status: str | None = "ok") -> list[EvaluationRecord]:
         """The ``k`` best records with ``status`` (any status if ``None``): highest fitness first,
         ties by lower id, NaN fitness last."""
@@ -335,6 +326,14 @@ class RunStore:
         last = self.count()
         if not 0 <= seq <= last:
             raise ValueError(f"{what} at seq {seq}, but stored evaluations run from 1 to {last}")
+
+    def save_file(self, name: str, data: bytes) -> None:
+        """Write ``data`` to ``name`` (a path inside the run directory), atomically."""
+        if self.readonly:
+            raise SymoptError(f"{self.run_dir} is open read-only")
+        path = self.run_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, data)
 
     def set_meta(self, key: str, value: str) -> None:
         """Set a run-level text value (e.g. ``"finished"``); the store's own keys are refused."""

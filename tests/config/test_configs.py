@@ -52,7 +52,6 @@ meta_validation: {task: {name: digits_mlp, size: 10}, every: 100, patience: 5}
 cache: {enabled: false, file: shared-cache.sqlite}
 backend: {kind: ray, workers: 3, address: "10.0.0.1:6379"}
 out: elsewhere/run
-checkpoint_every: 1
 """
 
 
@@ -103,7 +102,6 @@ def test_defaults_fill_everything_in():
         "cache": {"enabled": True, "file": None},
         "backend": {"kind": "local", "workers": "auto", "address": None},
         "out": None,
-        "checkpoint_every": 50,
     }
     assert round_trip(config) == config
 
