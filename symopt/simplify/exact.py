@@ -19,8 +19,8 @@ from collections.abc import Callable
 import numpy as np
 
 from symopt.analysis.fingerprint import probe_outputs
-from symopt.analysis.probes import unit_probe
 from symopt.analysis.liveness import liveness, prune
+from symopt.analysis.probes import unit_probe
 from symopt.dsl.program import Program
 from symopt.dsl.text import format_call
 from symopt.simplify.naming import rename
