@@ -1,13 +1,14 @@
 """The rediscovery study: several small searches from the AdamW seed; which families do they find?
 
-    python scripts/rediscovery.py [--runs 4] [--seconds 300] [--config configs/quick.yaml]
-                                  [--out runs/rediscovery]
+    python scripts/rediscovery.py [--runs 4] [--seconds 300 | --evaluations N]
+                                  [--config configs/quick.yaml] [--out runs/rediscovery]
 
 Each run is the campaign of ``--config`` with campaign seed 0, 1, ... and a budget of
-``--seconds`` (no meta-validation), on one local Ray instance shared by the runs. The best
-program of each run (highest search fitness) is simplified as ``symopt simplify PROGRAM --task``
-would (exact rewrites, then ablation on the campaign's first task) and classified by what it
-does (:mod:`symopt.analysis.family`): how many runs found a sign-based momentum update, Lion's
+``--seconds`` or of ``--evaluations`` trained programs (no meta-validation), on one local Ray
+instance shared by the runs (or the config's backend). The best program of each run (highest
+search fitness) is simplified as ``symopt simplify PROGRAM --task`` would (exact rewrites, then
+ablation on the campaign's first task) and classified by what it does
+(:mod:`symopt.analysis.family`): how many runs found a sign-based momentum update, Lion's
 family? Writes ``summary.json`` and ``summary.md`` (every best program before and after
 simplification) to ``--out`` and prints the table. A finished run is reused, not searched again.
 """
@@ -31,10 +32,10 @@ from symopt.simplify import run_simplify
 from symopt.store import RunStore
 
 
-def search(base: dict, config_dir: Path, seed: int, seconds: float, out: Path) -> Path:
+def search(base: dict, config_dir: Path, seed: int, budget: dict, out: Path) -> Path:
     run_dir = out / f"seed-{seed}"
     marker = run_dir / "study.json"
-    settings = {"seed": seed, "seconds": seconds, "config": base}
+    settings = {"seed": seed, "budget": budget, "config": base}
     if marker.exists() and json.loads(marker.read_text()) == settings:
         print(f"seed {seed}: reusing {run_dir}", file=sys.stderr)
         return run_dir
@@ -42,7 +43,7 @@ def search(base: dict, config_dir: Path, seed: int, seconds: float, out: Path) -
         sys.exit(f"rediscovery: {run_dir} holds an unfinished run or one with other settings; "
                  "delete it or choose another --out")  # fmt: skip
     data = {**base, "name": f"rediscovery-{seed}", "seed": seed, "out": str(run_dir),
-            "budget": {"max_seconds": seconds}, "meta_validation": None}  # fmt: skip
+            "budget": budget, "meta_validation": None}  # fmt: skip
     config = config_from_dict(data, "rediscovery", base_dir=config_dir)
     outcome = Campaign(config, show_progress=False).run()
     if outcome.interrupted:
@@ -88,7 +89,7 @@ def study_run(run_dir: Path, seed: int, task: dict) -> dict:
 def markdown(rows: list[dict], args: argparse.Namespace) -> str:
     lion = sum(row["family"] == "sign momentum" for row in rows)
     lines = [
-        f"# Rediscovery study: {len(rows)} searches of {args.seconds:g} s from the AdamW seed",
+        f"# Rediscovery study: {len(rows)} searches of {describe(args)} from the AdamW seed",
         "",
         f"Config: `{args.config}` (campaign seeds 0..{len(rows) - 1}, no meta-validation). "
         f"Sign-based momentum (Lion's family) found by {lion} of {len(rows)} runs.",
@@ -116,10 +117,24 @@ def markdown(rows: list[dict], args: argparse.Namespace) -> str:
     return "\n".join(lines) + "\n"
 
 
+def budget_of(args: argparse.Namespace) -> dict:
+    if args.evaluations is not None:
+        return {"max_evaluations": args.evaluations}
+    return {"max_seconds": args.seconds}
+
+
+def describe(args: argparse.Namespace) -> str:
+    if args.evaluations is not None:
+        return f"{args.evaluations} trained programs"
+    return f"{args.seconds:g} s"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=4)
-    parser.add_argument("--seconds", type=float, default=300.0, help="search budget per run")
+    budget = parser.add_mutually_exclusive_group()
+    budget.add_argument("--seconds", type=float, default=300.0, help="search budget per run")
+    budget.add_argument("--evaluations", type=int, help="budget per run in trained programs")
     parser.add_argument("--config", default="configs/quick.yaml")
     parser.add_argument("--out", default="runs/rediscovery")
     args = parser.parse_args()
@@ -128,7 +143,7 @@ def main() -> None:
     out = Path(args.out)
     owns_ray = (base.get("backend") or {}).get("kind", "ray") == "ray" and start_ray(None)
     try:
-        run_dirs = [search(base, config_path.parent, seed, args.seconds, out)
+        run_dirs = [search(base, config_path.parent, seed, budget_of(args), out)
                     for seed in range(args.runs)]  # fmt: skip
     finally:
         if owns_ray:

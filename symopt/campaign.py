@@ -50,6 +50,14 @@ def config_hash(config: Config) -> str:
     return hashlib.sha256(yaml.safe_dump(identity, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def mutation_config(config: Config, space) -> MutationConfig:
+    """What the campaign's mutations may do, from its config and its search space."""
+    return MutationConfig(
+        space.op_weights, config.mutation.weights, space.insert_constant,
+        config.mutation.redraw_prob, space.max_statements, config.mutation.max_tries,
+    )  # fmt: skip
+
+
 @dataclass
 class SearchOutcome:
     run_dir: Path
@@ -75,10 +83,7 @@ class Campaign:
                 config.population, config.tournament, config.restarts.plateau,
                 config.restarts.from_,
             ),
-            MutationConfig(
-                self.space.op_weights, config.mutation.weights, self.space.insert_constant,
-                config.mutation.redraw_prob, self.space.max_statements, config.mutation.max_tries,
-            ),
+            mutation_config(config, self.space),
             self.space.seed,
             config.seed,
         )  # fmt: skip

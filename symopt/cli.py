@@ -112,6 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Abstract execution of PROGRAM: everything symopt knows without training.",
     )
     analyze.add_argument("program", metavar="PROGRAM")
+    analyze.add_argument(
+        "--task",
+        help="judge on probes recorded from this proxy task (default: a RUN_DIR#ID's own "
+        "probes, else the synthetic probe)",
+    )
+    analyze.add_argument("--size", type=int, default=1, help="task size: 1, 10 or 100")
     analyze.add_argument("--json", action="store_true", help="print one JSON object")
     analyze.set_defaults(func=commands.cmd_analyze)
 

@@ -174,9 +174,28 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     from symopt.analysis.report import analyze, render
 
-    report = analyze(load_program(args.program))
+    program = load_program(args.program)
+    report = analyze(program, _judge_probes(args))
     print(json.dumps(report, indent=1) if args.json else render(report))
     return 0
+
+
+def _judge_probes(args: argparse.Namespace) -> list | None:
+    """The probes ``analyze`` judges on: recorded from ``--task``; else, for ``RUN_DIR#ID``, the
+    probes that run's judge used; else none (the synthetic probe)."""
+    from symopt.analysis.probes import Probe, record_probe
+
+    if args.task:
+        return [record_probe(_get_task(args.task, args.size, None))]
+    run_dir, sep, _ = args.program.rpartition("#")
+    folder = Path(run_dir) / "probes"
+    if not sep or not folder.is_dir():
+        return None
+    import yaml
+
+    config = yaml.safe_load((Path(run_dir) / "config.yaml").read_text(encoding="utf-8"))
+    paths = [folder / f"{t['name']}@{t.get('size', 1)}.npz" for t in config.get("tasks", [])]
+    return [Probe.load(path) for path in paths] if all(p.is_file() for p in paths) else None
 
 
 def cmd_simplify(args: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""scripts/rediscovery.py end to end on the smoke campaign (two 5-second searches, ~30 s)."""
+"""scripts/rediscovery.py end to end on the smoke campaign (two searches of 20 trained programs)."""
 
 import json
 import subprocess
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 def test_two_small_searches_are_simplified_and_classified(tmp_path):
     out = tmp_path / "study"
     command = [sys.executable, str(ROOT / "scripts" / "rediscovery.py"), "--runs", "2",
-               "--seconds", "5", "--config", str(ROOT / "configs" / "smoke.yaml"),
+               "--evaluations", "20", "--config", str(ROOT / "configs" / "smoke.yaml"),
                "--out", str(out)]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr

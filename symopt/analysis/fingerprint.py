@@ -33,7 +33,7 @@ _MEMO_LIMIT = 200_000
 @dataclass(frozen=True)
 class Fingerprint:
     digest: str
-    finite: bool  # the update is finite at every step of every probe
+    finite: bool  # the update is finite at every checked step of every probe
     reason: str = ""  # why it is not, in words
 
 
@@ -113,7 +113,7 @@ def _quantise(values: np.ndarray) -> np.ndarray:
 
 
 def _not_finite(updates: list[np.ndarray], probe: Probe) -> str:
-    for t, update in enumerate(updates):
+    for t, update in enumerate(updates[: probe.checked]):
         bad = ~np.isfinite(update)
         if bad.any():
             what = "NaN" if np.isnan(update[bad]).any() else "infinite"

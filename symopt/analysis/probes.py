@@ -14,6 +14,12 @@ learning rates ``lr``, on a *sample* of each tensor of a real model:
 Learning rates span the whole schedule: the task's schedule read at ``STEPS`` evenly spaced
 points, from the first warm-up step (about 1/W) through the peak to the last step (about 0).
 
+After those steps come ``len(FAR)`` **far** steps: the last weights and gradients scaled up
+(``FAR``), where a program that wrecks training drives them. Two programs that agree near a
+model's initialisation but not there (``max(1, w * w)`` and ``1``) train differently once the
+weights have run away, so the far steps count in the fingerprint; they do not count for the probe
+rejection (a NaN there is a property of a blow-up, not of the rule).
+
 Each tensor is represented by ``PER_TENSOR`` sampled elements. Reductions (``norm``,
 ``global_norm``, ``dot``, ``cosine_sim``, ``clip``) weight each sampled element by
 ``tensor size / sample size`` (:class:`ProbeTrees`), so they see the magnitudes of the whole
@@ -32,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 STEPS = 10
+FAR = ((100.0, 10.0, 1.0), (1e4, 1e3, 0.5))  # (weight scale, gradient scale, lr) per far step
 PER_TENSOR = 32
 REFERENCE_PEAK = 1e-3  # AdamW's peak learning rate while the gradients are recorded
 _SAMPLE_SEED = 20230213
@@ -66,7 +73,8 @@ class ProbeTrees:
 @dataclass(frozen=True, eq=False)
 class Probe:
     """``w``, ``g``: float32 ``[steps, n]``; ``lr``: float32 ``[steps]``; ``sizes``: sampled
-    elements per tensor (contiguous, in order); ``full_sizes``: each tensor's real size."""
+    elements per tensor (contiguous, in order); ``full_sizes``: each tensor's real size; the
+    update must be finite on the first ``checked`` steps (the rest are far steps)."""
 
     name: str
     w: np.ndarray
@@ -74,6 +82,7 @@ class Probe:
     lr: np.ndarray
     sizes: tuple[int, ...]
     full_sizes: tuple[int, ...]
+    checked: int
 
     @property
     def steps(self) -> int:
@@ -91,7 +100,8 @@ class Probe:
     def digest(self) -> str:
         """A hash of the probe's contents: part of every shared-cache key."""
         h = hashlib.blake2b(digest_size=8)
-        for array in (self.w, self.g, self.lr, np.asarray(self.sizes), np.asarray(self.full_sizes)):
+        sizes = (np.asarray(self.sizes), np.asarray(self.full_sizes), np.asarray(self.checked))
+        for array in (self.w, self.g, self.lr, *sizes):
             h.update(np.ascontiguousarray(array).tobytes())
         return h.hexdigest()
 
@@ -99,7 +109,8 @@ class Probe:
         """The probe as an ``.npz`` file's contents (:meth:`load` reads it back)."""
         buffer = io.BytesIO()
         np.savez(buffer, name=self.name, w=self.w, g=self.g, lr=self.lr,
-                 sizes=np.asarray(self.sizes), full_sizes=np.asarray(self.full_sizes))  # fmt: skip
+                 sizes=np.asarray(self.sizes), full_sizes=np.asarray(self.full_sizes),
+                 checked=np.asarray(self.checked))  # fmt: skip
         return buffer.getvalue()
 
     @classmethod
@@ -108,7 +119,21 @@ class Probe:
             return cls(
                 str(data["name"]), data["w"], data["g"], data["lr"],
                 tuple(int(s) for s in data["sizes"]), tuple(int(s) for s in data["full_sizes"]),
+                int(data["checked"]),
             )  # fmt: skip
+
+
+def with_far_steps(name, w, g, lr, sizes, full_sizes) -> Probe:
+    """A probe of the steps given, followed by the far steps (``FAR``)."""
+    far_w = [w[-1] * scale for scale, _, _ in FAR]
+    far_g = [g[-1] * scale for _, scale, _ in FAR]
+    return Probe(
+        name,
+        np.concatenate([w, far_w]).astype(np.float32),
+        np.concatenate([g, far_g]).astype(np.float32),
+        np.concatenate([lr, [rate for _, _, rate in FAR]]).astype(np.float32),
+        tuple(sizes), tuple(full_sizes), len(lr),
+    )  # fmt: skip
 
 
 def schedule_points(schedule, num_steps: int, steps: int = STEPS) -> np.ndarray:
@@ -162,7 +187,8 @@ def record_probe(task, steps: int = STEPS, per_tensor: int = PER_TENSOR) -> Prob
     g = np.stack([np.concatenate([t[i] for t, i in zip(gs_t, picks, strict=True)]) for gs_t in gs])
     lr = schedule_points(task.schedule, task.num_steps, steps)
     name = f"{task.name}@{task.size}" + (f"/seed{task.seed}" if task.seed else "")
-    return Probe(name, w, g, lr, tuple(len(i) for i in picks), tuple(x.size for x in leaves))
+    sizes, full = tuple(len(i) for i in picks), tuple(x.size for x in leaves)
+    return with_far_steps(name, w, g, lr, sizes, full)
 
 
 def _synthetic() -> Probe:
@@ -179,7 +205,7 @@ def _synthetic() -> Probe:
     g = rng.normal(size=(STEPS, w0.size)) * g_scale * ~zero_grad
     w = w0 - np.cumsum(1e-4 * np.sign(g), axis=0) + 1e-4 * np.sign(g[0])
     lr = schedule_points(_unit_schedule(300, 30), 300)
-    return Probe("synthetic", w.astype(np.float32), g.astype(np.float32), lr, sizes, full)
+    return with_far_steps("synthetic", w, g, lr, sizes, full)
 
 
 def _unit_schedule(num_steps: int, warmup: int):
@@ -196,7 +222,7 @@ def _unit() -> Probe:
     sizes = (12, 5, 6)
     w = rng.normal(size=(4, sum(sizes))).astype(np.float32)
     g = rng.normal(size=(4, sum(sizes))).astype(np.float32)
-    return Probe("unit", w, g, np.float32([0.3, 0.7, 1.0, 0.55]), sizes, sizes)
+    return Probe("unit", w, g, np.float32([0.3, 0.7, 1.0, 0.55]), sizes, sizes, 4)
 
 
 _BUILT: dict[str, Probe] = {}

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from symopt.analysis.family import LABELS, behaviour
 from symopt.analysis.fingerprint import fingerprint
 from symopt.analysis.liveness import liveness
+from symopt.analysis.probes import Probe, synthetic_probe
 from symopt.analysis.structural import structural_hash
 from symopt.dsl.kinds import infer_kinds, param_kinds
 from symopt.dsl.program import Program
 from symopt.dsl.text import format_call
 
 
-def analyze(program: Program) -> dict:
+def analyze(program: Program, probes: Sequence[Probe] | None = None) -> dict:
+    """Everything known about ``program`` without training it; the fingerprint and the probe
+    verdict are taken on ``probes`` (recorded from a task; default: the synthetic probe)."""
     kinds = infer_kinds(program)
     info = liveness(program)
-    print_ = fingerprint(program)
+    probes = tuple(probes) if probes else (synthetic_probe(),)
+    print_ = fingerprint(program, info, probes)
     return {
         "parameters": {name: kind.value for name, kind in param_kinds(program).items()},
         "statements": [
@@ -30,6 +36,8 @@ def analyze(program: Program) -> dict:
         "structural_hash": structural_hash(program),
         "fingerprint": print_.digest,
         "finite_on_probes": print_.finite,
+        "probes": [probe.name for probe in probes],
+        "verdict": "would be trained" if print_.finite else f"rejected: {print_.reason}",
         "family": behaviour(program).family,
     }
 
@@ -51,8 +59,8 @@ def render(report: dict) -> str:
         + (f"; {', '.join(gone)} {_verb(gone)} nothing between steps" if gone else "")
     )
     lines.append(f"structural hash: {report['structural_hash']}")
-    finite = "" if report["finite_on_probes"] else "  (NaN/Inf on the probe inputs)"
-    lines.append(f"fingerprint: {report['fingerprint']}{finite}")
+    lines.append(f"fingerprint: {report['fingerprint']}  (probes: {', '.join(report['probes'])})")
+    lines.append(f"judge: {report['verdict']}")
     lines.append(f"family: {LABELS[report['family']]}")
     return "\n".join(lines)
 
