@@ -65,6 +65,7 @@ class AuditResult:
     rejected_trained: int = 0
     false_rejections: int = 0
     examples: list[dict] = field(default_factory=list)  # the differing groups, for the report
+    falsely_rejected: list[dict] = field(default_factory=list)  # program, reason, fitness
 
     @property
     def differing_rate(self) -> float:
@@ -106,7 +107,7 @@ def group(programs: list[Program], probes: tuple[Probe, ...]):
     for program in programs:
         print_ = fingerprint(program, liveness(program), probes)
         if not print_.finite:
-            rejected.append(program)
+            rejected.append((program, print_.reason))
             continue
         groups[print_.digest].setdefault(structural_hash(program), program)
     return groups, rejected
@@ -162,9 +163,14 @@ def audit(
         rejected, min(len(rejected), settings.rejected_sample)
     )
     log(f"training {len(sample)} of {len(rejected)} rejected programs")
-    for r in evaluator.evaluate(sample):
+    trained = evaluator.evaluate([program for program, _ in sample])
+    for (program, reason), r in zip(sample, trained, strict=True):
         result.rejected_trained += 1
-        result.false_rejections += r.status == "ok"
+        if r.status == "ok":
+            result.false_rejections += 1
+            result.falsely_rejected.append(
+                {"program": to_text(program), "reason": reason, "fitness": r.fitness}
+            )
     return result
 
 

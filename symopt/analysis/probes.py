@@ -14,11 +14,13 @@ learning rates ``lr``, on a *sample* of each tensor of a real model:
 Learning rates span the whole schedule: the task's schedule read at ``STEPS`` evenly spaced
 points, from the first warm-up step (about 1/W) through the peak to the last step (about 0).
 
-After those steps come ``len(FAR)`` **far** steps: the last weights and gradients scaled up
-(``FAR``), where a program that wrecks training drives them. Two programs that agree near a
-model's initialisation but not there (``max(1, w * w)`` and ``1``) train differently once the
-weights have run away, so the far steps count in the fingerprint; they do not count for the probe
-rejection (a NaN there is a property of a blow-up, not of the rule).
+After those steps come ``len(FAR)`` **far** steps: the last weights scaled up and the last
+gradients rescaled to a large RMS (``FAR``), where a program that wrecks training drives them
+(and where rare large gradient elements of real training lie: ``arccos(g)`` is NaN there).
+Two programs that agree near a model's initialisation but not there (``max(1, w * w)`` and
+``1``) train differently once the weights have run away, so the far steps count in the
+fingerprint; they do not count for the probe rejection (a NaN there is a property of a blow-up,
+not of the rule).
 
 Each tensor is represented by ``PER_TENSOR`` sampled elements. Reductions (``norm``,
 ``global_norm``, ``dot``, ``cosine_sim``, ``clip``) weight each sampled element by
@@ -29,6 +31,7 @@ probe step costs a few microseconds per op.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 from dataclasses import dataclass
@@ -38,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 STEPS = 10
-FAR = ((100.0, 10.0, 1.0), (1e4, 1e3, 0.5))  # (weight scale, gradient scale, lr) per far step
+FAR = ((100.0, 3.0, 1.0), (1e4, 300.0, 0.5))  # (weight scale, gradient RMS, lr) per far step
 PER_TENSOR = 32
 REFERENCE_PEAK = 1e-3  # AdamW's peak learning rate while the gradients are recorded
 _SAMPLE_SEED = 20230213
@@ -126,7 +129,8 @@ class Probe:
 def with_far_steps(name, w, g, lr, sizes, full_sizes) -> Probe:
     """A probe of the steps given, followed by the far steps (``FAR``)."""
     far_w = [w[-1] * scale for scale, _, _ in FAR]
-    far_g = [g[-1] * scale for _, scale, _ in FAR]
+    rms = float(np.sqrt(np.mean(np.square(g[-1], dtype=np.float64)))) or 1.0
+    far_g = [g[-1] * (target / rms) for _, target, _ in FAR]
     return Probe(
         name,
         np.concatenate([w, far_w]).astype(np.float32),
@@ -156,10 +160,12 @@ def _sample(rng: np.random.Generator, g0: np.ndarray, k: int) -> np.ndarray:
     return np.sort(np.fromiter(chosen, np.int64, k))
 
 
+@functools.lru_cache(maxsize=16)
 def record_probe(task, steps: int = STEPS, per_tensor: int = PER_TENSOR) -> Probe:
     """Record a probe from ``task``: its initial weights and AdamW's first ``steps`` steps.
 
-    Deterministic for a given task (its seed fixes the initialisation and the batches).
+    Deterministic for a given task (its seed fixes the initialisation and the batches); recorded
+    once per process.
     """
     import jax
     import optax

@@ -213,3 +213,67 @@ def test_programs_can_be_named_by_run_and_id(tmp_path, capsys):
                           (f"{out}#meta", "no meta-validation check")):  # fmt: skip
         assert main(["analyze", spec]) == 2
         assert message in capsys.readouterr().err
+
+
+class SlowFakeBackend:
+    """Four workers that answer one poll late, with a deterministic fitness per program text:
+    clones of a program in flight are common, and must wait for its result."""
+
+    capacity = 4
+
+    def __init__(self) -> None:
+        self.queue, self.ready = [], []
+
+    def describe(self) -> str:
+        return "slow fake backend"
+
+    def submit(self, job) -> None:
+        self.queue.append(job)
+
+    def poll(self, timeout: float = 0.0):
+        from symopt.backends import JobResult
+
+        done, self.ready, self.queue = self.ready, self.queue, []
+        return [JobResult(j.index, (hash(j.program) % 1000) / 1000, "ok", "", 0.0, "fake")
+                for j in done]  # fmt: skip
+
+    def close(self) -> None:
+        pass
+
+
+def test_clones_of_a_program_in_flight_wait_for_its_result(tmp_path):
+    from symopt.campaign import Campaign
+    from symopt.config import config_from_dict
+
+    data = {**SMOKE, "out": str(tmp_path / "run"), "budget": {"max_evaluations": 60}}
+    campaign = Campaign(config_from_dict(data), show_progress=False)
+    campaign.run(backend=SlowFakeBackend())
+    with RunStore.open_readonly(tmp_path / "run") as store:
+        records = list(store.iter_evaluations())
+    trained = [r.fingerprint for r in records if r.status not in NOT_TRAINED]
+    assert len(trained) == 60 and len(set(trained)) == 60
+    assert any(r.status == "cached" and r.metrics["source"] > 1 for r in records)
+
+
+def test_a_search_space_without_a_length_limit_is_refused(tmp_path, capsys):
+    from symopt.dsl.space import builtin_dir
+
+    space = yaml.safe_load((builtin_dir() / "lion45.yaml").read_text())
+    space["max_statements"] = None
+    space["seed"] = str(builtin_dir() / "seeds" / "adamw.txt")
+    (tmp_path / "open.yaml").write_text(yaml.safe_dump(space))
+    config = write_config(tmp_path, search_space=str(tmp_path / "open.yaml"))
+    assert main(["search", config, "--out", str(tmp_path / "run"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "sets no max_statements" in err and "\n" not in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_long_search_space_grows_the_interpreter(tmp_path):
+    from symopt.dsl import parse
+    from symopt.execution.encode import Layout, encode
+
+    layout = Layout.fitting(70, 3)
+    body = "\n".join(f"    g = g * {1.0 + i / 100}" for i in range(70))
+    long = parse(f"def train(w, g, lr):\n{body}\n    return g\n")
+    assert len(encode(long, layout).init) == layout.num_registers  # 70 statements, 70 constants
