@@ -32,6 +32,7 @@ from symopt.search.evolution import Candidate, EvolutionConfig, Member, Regulari
 from symopt.search.mutation import MutationConfig, MutationFailed
 from symopt.stats import NOT_TRAINED, Stats
 from symopt.store import DB_NAME, EvaluationRecord, RunStore
+from symopt.store.buffer import EvaluationBuffer
 
 # The parts of a config that define a search; the others (budget, backend, out) may change on
 # --resume.
@@ -132,8 +133,11 @@ class Campaign:
         return probes
 
     def _save_probes(self) -> None:
+        """Keep the probes in the run directory (a run started before they existed gets them)."""
         for spec, probe in zip(self.specs, self.probes, strict=True):
-            self.store.save_file(f"{PROBES_DIR}/{spec.key}.npz", probe.to_bytes())
+            name = f"{PROBES_DIR}/{spec.key}.npz"
+            if not (self.store.run_dir / name).is_file():
+                self.store.save_file(name, probe.to_bytes())
 
     def _open_store(self, resume: bool) -> RunStore | None:
         run_dir = self.config.run_dir
@@ -196,10 +200,11 @@ class Campaign:
                 self.store = RunStore.create(
                     self.config.run_dir, self.config.to_yaml(), config_hash(self.config)
                 )
-                self._save_probes()
             except BaseException:
                 backend.close()
                 raise
+        self._save_probes()
+        self.writer = EvaluationBuffer(self.store)
         previous = signal.signal(signal.SIGTERM, _raise_interrupt)
         try:
             self.progress.log(f"{backend.describe()}; compiling {len(self.specs)} task(s)")
@@ -214,8 +219,11 @@ class Campaign:
             self.progress.close()
             backend.close()
             self.judge.close()
-            best = self.store.top(1)
-            self.store.close()
+            try:
+                self.writer.flush()
+            finally:
+                best = self.store.top(1)
+                self.store.close()
         return SearchOutcome(
             self.config.run_dir, self.stats.trained, self.stats.judged, best[0] if best else None,
             interrupted, reason, time.monotonic() - start,
@@ -283,6 +291,7 @@ class Campaign:
         best = self.evolution.best
         if self.meta is None or not self.meta.due(self.stats.trained, best and best.id):
             return False
+        self.writer.flush()
         payload = self.meta.check(self.stats.trained, best.id, best.program, best.fitness)
         self.store.add_event("meta_validation", self.store.count(), payload)
         self.progress.log(
@@ -341,7 +350,7 @@ class Campaign:
             status=status, reason=reason, metrics=metrics, origin=candidate.origin, worker=worker,
             seconds=seconds, fingerprint=verdict.fingerprint,
         )  # fmt: skip
-        record_id = self.store.add_evaluation(record)
+        record_id = self.writer.add(record, durable=status not in NOT_TRAINED)
         self.stats.add(status, metrics)
         at_hurdle = metrics.get("hurdle_fitness", math.nan)
         member = Member(record_id, candidate.program, self._fitness(fitness), at_hurdle,
@@ -349,6 +358,7 @@ class Campaign:
         self._bar = None
         if self.evolution.tell(member, candidate.index) == "restart":
             payload = {"from": self.config.restarts.from_}
+            self.writer.flush()
             self.store.add_event("restart", self.store.count(), payload)
         return record_id
 

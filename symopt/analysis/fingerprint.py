@@ -5,7 +5,10 @@ synthetic one) for the probe's steps, its state slots starting at zero as in tra
 of every step and the final value of every live state slot are quantised to ``MANTISSA_BITS`` bits
 of mantissa and hashed. Programs that compute the same function share a fingerprint however they
 are written (up to rounding that straddles a quantisation step, which only costs a cache miss); a
-program whose update is NaN or infinite on a probe is found without training.
+program whose update is NaN or infinite on a probe is found without training. A probe's weights
+after its first step come from another optimizer's trajectory, which the program would not
+follow (``arcsin(w)`` is NaN where AdamW moved a norm scale just above 1), so a program is
+rejected only when its update is also non-finite with the weights held at the initialisation.
 
 The program is pruned and compiled into a list of numpy calls once, and fingerprints are memoised
 per pruned program, so a child that differs from its parent only in dead code costs a dict lookup.
@@ -153,7 +156,8 @@ def _fingerprint(pruned: Program, live: tuple[bool, ...], probes: tuple[Probe, .
     with np.errstate(all="ignore"):
         for probe in probes:
             updates, states = _run_probe(pruned, live, probe)
-            reason = reason or _not_finite(updates, probe)
+            if not reason and _not_finite(updates, probe):
+                reason = _not_finite(_run_probe(pruned, live, probe.at_init)[0], probe.at_init)
             values = np.concatenate([*updates, *states]) if updates else np.zeros(0, np.float32)
             digest.update(_quantise(values).tobytes())
     return Fingerprint(digest.hexdigest(), not reason, reason)

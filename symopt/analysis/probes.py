@@ -100,6 +100,15 @@ class Probe:
         return ProbeTrees(self.sizes, self.full_sizes)
 
     @cached_property
+    def at_init(self) -> Probe:
+        """This probe with the weights of every checked step held at the first step's (the
+        initialisation every program starts from): the probe rejection's second look."""
+        w = self.w.copy()
+        w[: self.checked] = self.w[0]
+        return Probe(f"{self.name} (weights at init)", w, self.g, self.lr, self.sizes,
+                     self.full_sizes, self.checked)  # fmt: skip
+
+    @cached_property
     def digest(self) -> str:
         """A hash of the probe's contents: part of every shared-cache key."""
         h = hashlib.blake2b(digest_size=8)
