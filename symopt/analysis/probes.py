@@ -14,9 +14,11 @@ learning rates ``lr``, on a *sample* of each tensor of a real model:
 Learning rates span the whole schedule: the task's schedule read at ``STEPS`` evenly spaced
 points, from the first warm-up step (about 1/W) through the peak to the last step (about 0).
 
-After those steps come ``len(FAR)`` **far** steps: the last weights scaled up and the last
-gradients rescaled to a large RMS (``FAR``), where a program that wrecks training drives them
-(and where rare large gradient elements of real training lie: ``arccos(g)`` is NaN there).
+After those steps come ``len(FAR)`` **far** steps (``FAR``): one with the last gradients
+rescaled to an RMS of 1 (where rare large gradient elements of real training lie: ``arccos(g)``
+is NaN there), one with the last weights scaled by 30 (where a program that wrecks training
+drives them). Each stretches one input only and moderately, so that most programs stay finite
+there and differences show.
 Two programs that agree near a model's initialisation but not there (``max(1, w * w)`` and
 ``1``) train differently once the weights have run away, so the far steps count in the
 fingerprint; they do not count for the probe rejection (a NaN there is a property of a blow-up,
@@ -41,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 STEPS = 10
-FAR = ((100.0, 3.0, 1.0), (1e4, 300.0, 0.5))  # (weight scale, gradient RMS, lr) per far step
+FAR = ((1.0, 1.0, 1.0), (30.0, None, 0.5))  # (weight scale, gradient RMS or None, lr) per step
 PER_TENSOR = 32
 REFERENCE_PEAK = 1e-3  # AdamW's peak learning rate while the gradients are recorded
 _SAMPLE_SEED = 20230213
@@ -139,7 +141,7 @@ def with_far_steps(name, w, g, lr, sizes, full_sizes) -> Probe:
     """A probe of the steps given, followed by the far steps (``FAR``)."""
     far_w = [w[-1] * scale for scale, _, _ in FAR]
     rms = float(np.sqrt(np.mean(np.square(g[-1], dtype=np.float64)))) or 1.0
-    far_g = [g[-1] * (target / rms) for _, target, _ in FAR]
+    far_g = [g[-1] * (1.0 if target is None else target / rms) for _, target, _ in FAR]
     return Probe(
         name,
         np.concatenate([w, far_w]).astype(np.float32),
@@ -150,9 +152,14 @@ def with_far_steps(name, w, g, lr, sizes, full_sizes) -> Probe:
 
 
 def schedule_points(schedule, num_steps: int, steps: int = STEPS) -> np.ndarray:
-    """The schedule at ``steps`` evenly spaced steps from the first to the last."""
-    points = np.rint(np.linspace(0, num_steps - 1, steps)).astype(np.int64)
-    return np.asarray([float(schedule(int(t))) for t in points], np.float32)
+    """The schedule at its first step, at its peak (exactly: ``arctanh(lr)`` is infinite there
+    and nowhere else), then at ``steps - 2`` evenly spaced steps after the peak to the last.
+
+    ``schedule`` maps an array of steps to the learning-rate multipliers."""
+    values = np.asarray(schedule(np.arange(num_steps)), np.float32)
+    peak = int(np.argmax(values))
+    after = np.rint(np.linspace(peak, num_steps - 1, steps - 1)[1:]).astype(np.int64)
+    return values[np.concatenate([[0, peak], after])]
 
 
 def _sample(rng: np.random.Generator, g0: np.ndarray, k: int) -> np.ndarray:
@@ -224,10 +231,9 @@ def _synthetic() -> Probe:
 
 
 def _unit_schedule(num_steps: int, warmup: int):
-    def schedule(t: int) -> float:
-        if t < warmup:
-            return (t + 1) / warmup
-        return 0.5 * (1 + np.cos(np.pi * (t - warmup) / (num_steps - warmup)))
+    def schedule(t: np.ndarray) -> np.ndarray:
+        cosine = 0.5 * (1 + np.cos(np.pi * np.clip(t - warmup, 0, None) / (num_steps - warmup)))
+        return np.where(t < warmup, (t + 1) / warmup, cosine)
 
     return schedule
 
