@@ -10,6 +10,7 @@ the task's worst fitness and a reason, never an exception.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from proxy_tasks import Task
 from proxy_tasks.train import DIVERGED, HURDLE, NONFINITE, STATUS_NAMES
 from symopt.dsl.program import Program
 from symopt.execution.encode import EncodeError, Layout, encode
-from symopt.execution.interpreter import make_trainer
+from symopt.execution.interpreter import flat_params, make_trainer
 
 
 @dataclass(frozen=True)
@@ -70,19 +71,32 @@ class Evaluator:
         self.layout = layout or Layout()
         align = Hurdle(hurdle_fraction, 0.0).step(task) if hurdle_fraction is not None else None
         self._train = jax.jit(make_trainer(task, self.layout, align))
-        self._data = task.train_data()
         self._val = task.val_data()
+        self._seeds: dict[int, tuple] = {}
 
-    def evaluate(self, programs: Sequence[Program], hurdle: Hurdle | None = None) -> list[Result]:
-        """Train each program from the task's fixed initialisation; one result per program."""
-        return [self._one(program, hurdle) for program in programs]
+    def _inputs(self, seed: int | None) -> tuple:
+        """Training data and flat initial parameters of the task at ``seed`` (default: its own);
+        every seed shares the one compilation."""
+        seed = self.task.seed if seed is None else seed
+        if seed not in self._seeds:
+            task = dataclasses.replace(self.task, seed=seed)
+            self._seeds[seed] = (task.train_data(), flat_params(task))
+        return self._seeds[seed]
 
-    def _one(self, program: Program, hurdle: Hurdle | None) -> Result:
+    def evaluate(
+        self, programs: Sequence[Program], hurdle: Hurdle | None = None, seed: int | None = None
+    ) -> list[Result]:
+        """Train each program from the task's initialisation (at task seed ``seed``, default the
+        task's own); one result per program."""
+        return [self._one(program, hurdle, seed) for program in programs]
+
+    def _one(self, program: Program, hurdle: Hurdle | None, seed: int | None = None) -> Result:
         start = time.perf_counter()
         try:
             enc = encode(program, self.layout)
         except EncodeError as err:
             return Result(self.task.worst_fitness, "invalid", 0, float("nan"), 0.0, str(err))
+        data, params = self._inputs(seed)
         hurdle_step = hurdle.step(self.task) if hurdle else -1
         hurdle_fitness = hurdle.fitness if hurdle else -np.inf
         out = self._train(
@@ -92,8 +106,9 @@ class Evaluator:
             np.int32(enc.update),
             np.int32(hurdle_step),
             np.float32(hurdle_fitness),
-            self._data,
+            data,
             self._val,
+            params,
         )
         fitness, status, steps, loss, losses, at_hurdle = jax.device_get(out)
         status, steps = int(status), int(steps)

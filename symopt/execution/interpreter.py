@@ -51,9 +51,10 @@ def _branch(op, trees: FlatTrees, size: int):
 
 
 def make_trainer(task, layout: Layout, align_step: int | None = None):
-    """``train(code, length, init, update_reg, hurdle_step, hurdle_fitness, data, val)``.
+    """``train(code, length, init, update_reg, hurdle_step, hurdle_fitness, data, val, params)``.
 
-    Trains one encoded program on ``task`` and returns
+    Trains one encoded program on ``task`` from ``params`` (the flat initial parameters, see
+    :func:`flat_params`; an argument, so every task seed shares the compilation) and returns
     ``(fitness, status, steps, final_loss, losses, hurdle_fitness)`` (see
     ``proxy_tasks.TrainOutcome``). Every argument is an array, so under ``jax.jit`` it is traced
     and compiled once per task and layout. With ``align_step`` (the hurdle step) the training
@@ -67,7 +68,7 @@ def make_trainer(task, layout: Layout, align_step: int | None = None):
     segments = np.concatenate([np.full(leaf.size, i, np.int32) for i, leaf in enumerate(leaves)])
     branches = [_branch(op, FlatTrees(segments, len(leaves)), size) for op in OPS.values()]
 
-    def train(code, length, init, update_reg, hurdle_step, hurdle_fitness, data, val):
+    def train(code, length, init, update_reg, hurdle_step, hurdle_fitness, data, val, flat0):
         def run_statements(regs):
             def body(i, regs):
                 row = code[i]
@@ -89,3 +90,8 @@ def make_trainer(task, layout: Layout, align_step: int | None = None):
         return outcome.summary()
 
     return train
+
+
+def flat_params(task) -> jax.Array:
+    """``task``'s initial parameters as the one flat vector the interpreter trains."""
+    return ravel_pytree(task.init_params())[0]
