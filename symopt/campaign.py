@@ -14,6 +14,7 @@ import hashlib
 import math
 import signal
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,9 +23,12 @@ import yaml
 from symopt.backends import Job, JobResult, TaskSpec, make_backend
 from symopt.cache import SharedCache
 from symopt.config import Config
+from symopt.dsl.program import Program
 from symopt.dsl.text import parse, to_text
+from symopt.elites import Elites
 from symopt.errors import SymoptError
 from symopt.execution.encode import Layout
+from symopt.fitness import FitnessScale
 from symopt.judge import Judge, Verdict
 from symopt.meta import MetaValidator
 from symopt.progress import ProgressReporter
@@ -37,7 +41,8 @@ from symopt.store.buffer import EvaluationBuffer
 # The parts of a config that define a search; the others (budget, backend, out) may change on
 # --resume.
 _IDENTITY_KEYS = ("name", "seed", "search_space", "tasks", "population", "tournament",
-                  "mutation", "restarts", "hurdle", "cache", "meta_validation")  # fmt: skip
+                  "mutation", "restarts", "hurdle", "cache", "meta_validation", "reevaluation",
+                  "fitness")  # fmt: skip
 MAX_CONSECUTIVE_CACHE_HITS = 100_000
 MIN_DISTINCT_AT_HURDLE = 5
 """The hurdle applies once this many distinct programs (by fingerprint) of the population have a
@@ -77,6 +82,13 @@ class Campaign:
         self.specs = [TaskSpec(t.name, t.size) for t in config.tasks]
         self.tasks = self._load_tasks()
         self.worst = sum(t.worst_fitness for t in self.tasks) / len(self.tasks)
+        self.scale = FitnessScale(
+            [s.key for s in self.specs],
+            [t.worst_fitness for t in self.tasks],
+            config.fitness.combine,
+        )
+        if self.scale.active and not resume:
+            self.scale.measure_f0(self.tasks)
         self.layout = self._layout()
         self.store = self._open_store(resume)
         self.evolution = RegularizedEvolution(
@@ -93,6 +105,11 @@ class Campaign:
         self.judge = self._make_judge()
         self.waiting: dict[str, list[Candidate]] = {}  # fingerprint in flight -> its clones
         self._bar: float | None = None  # the hurdle bar, None when the population has changed
+        self.elites = Elites(config.reevaluation.seeds)
+        self.reevaluation_queue: deque[Job] = deque()  # elites' extra seeds, waiting for a worker
+        self.reevaluating: dict[int, Job] = {}  # in flight, by (negative) job index
+        self._reevaluation_of: dict[int, str] = {}  # job index -> the elite's fingerprint
+        self._reevaluation_jobs = 0
         meta = config.meta_validation
         self.meta = MetaValidator(meta, self.layout) if meta else None
         self.progress = ProgressReporter(config.budget.max_evaluations, show_progress)
@@ -169,6 +186,8 @@ class Campaign:
                      key=key, hurdle_fraction=fraction)  # fmt: skip
 
     def _replay(self) -> None:
+        for event in self.store.events("fitness_scale"):
+            self._set_scale(event.payload, replay=True)
         for record in self.store.iter_evaluations():
             at_hurdle = record.metrics.get("hurdle_fitness", math.nan)
             at_hurdle = math.nan if at_hurdle is None else at_hurdle
@@ -179,6 +198,8 @@ class Campaign:
             if record.status not in NOT_TRAINED and record.fingerprint:
                 self.judge.remember(record.fingerprint, record.id, record.fitness, record.status,
                                     record.metrics, share=False)  # fmt: skip
+        for event in self.store.events("reevaluation"):
+            self.elites.replay(event.payload)
         if self.meta is not None:
             for event in self.store.events("meta_validation"):
                 self.meta.replay(event.payload)
@@ -238,10 +259,14 @@ class Campaign:
         while True:
             if budget.max_seconds is not None and time.monotonic() - start > budget.max_seconds:
                 return "time budget reached"
+            while self.reevaluation_queue and len(jobs) + len(self.reevaluating) < backend.capacity:
+                job = self.reevaluation_queue.popleft()
+                backend.submit(job)
+                self.reevaluating[job.index] = job
             while (
                 self.evolution.started
                 and self._budget_left(jobs)
-                and (len(jobs) < backend.capacity)
+                and (len(jobs) + len(self.reevaluating) < backend.capacity)
             ):
                 found = self._next_candidate()
                 if found is None:
@@ -253,12 +278,16 @@ class Campaign:
                         break
                     continue
                 self._submit(backend, jobs, candidate, verdict)
-            if not jobs:
+            if not (jobs or self.reevaluating or self.reevaluation_queue):
                 return "evaluation budget reached"
             for result in backend.poll(timeout=0.1):
+                if result.index in self.reevaluating:
+                    self._reevaluated(result)
+                    continue
                 candidate, verdict = jobs.pop(result.index)
-                self._record(candidate, verdict, result)
+                record_id = self._record(candidate, verdict, result)
                 self._settle_waiting(backend, jobs, verdict.fingerprint)
+                self._reevaluate(record_id, candidate, verdict, result)
             if self._meta_validate():
                 return f"meta-validation has not improved for {self.meta.settings.patience} checks"
             self._report(start)
@@ -286,17 +315,54 @@ class Campaign:
             elif self._budget_left(jobs):
                 self.waiting.setdefault(verdict.fingerprint, []).append(candidate)
 
+    def _reevaluate(self, record_id: int, candidate: Candidate, verdict: Verdict, result) -> None:
+        """Queue a trained result that beats the run's re-evaluated best for more task seeds
+        (jobs with negative indices, which are not candidates)."""
+        if result.status != "ok":
+            return
+        program = to_text(candidate.program)
+        pending = self.elites.consider(record_id, verdict.fingerprint, program,
+                                       self._fitness(self._combined(result)))  # fmt: skip
+        for seed in pending.seeds if pending else ():
+            self._reevaluation_jobs += 1
+            job = Job(-self._reevaluation_jobs, program, seed=seed)
+            self.reevaluation_queue.append(job)
+            self._reevaluation_of[job.index] = verdict.fingerprint
+
+    def _reevaluated(self, result) -> None:
+        seed = self.reevaluating.pop(result.index).seed
+        digest = self._reevaluation_of.pop(result.index)
+        self.stats.reevaluations += 1
+        payload = self.elites.result(digest, seed, self._fitness(self._combined(result)))
+        if payload is None:
+            return
+        self.writer.flush()
+        self.store.add_event("reevaluation", self.store.count(), payload)
+        if payload["best"]:
+            fitnesses = ", ".join(f"{f:.4f}" for f in payload["fitnesses"])
+            self.progress.log(f"new best #{payload['id']}: {payload['mean']:.4f} over "
+                              f"{len(payload['seeds'])} task seeds ({fitnesses})")  # fmt: skip
+
+    def _best(self) -> tuple[int, Program, float] | None:
+        """The run's best: the re-evaluated one, or (re-evaluation off) the highest fitness."""
+        if self.elites.enabled:
+            elite = self.elites.best
+            return elite and (elite.id, parse(elite.program), elite.mean)
+        best = self.evolution.best
+        return best and (best.id, best.program, best.fitness)
+
     def _meta_validate(self) -> bool:
         """Check the best program on the meta task when due; True when the search should stop."""
-        best = self.evolution.best
-        if self.meta is None or not self.meta.due(self.stats.trained, best and best.id):
+        best = self._best()
+        if self.meta is None or not self.meta.due(self.stats.trained, best and best[0]):
             return False
+        best_id, program, fitness = best
         self.writer.flush()
-        payload = self.meta.check(self.stats.trained, best.id, best.program, best.fitness)
+        payload = self.meta.check(self.stats.trained, best_id, program, fitness)
         self.store.add_event("meta_validation", self.store.count(), payload)
         self.progress.log(
-            f"meta-validation on {payload['task']}: #{best.id} scores {payload['meta_fitness']:.4f}"
-            f" (search fitness {best.fitness:.4f})"
+            f"meta-validation on {payload['task']}: #{best_id} scores {payload['meta_fitness']:.4f}"
+            f" (search fitness {fitness:.4f})"
         )
         return self.meta.exhausted
 
@@ -335,11 +401,30 @@ class Campaign:
                 self._bar = at_hurdle[position]
         return self._bar
 
-    def _record(self, candidate: Candidate, verdict: Verdict, result: JobResult) -> None:
+    def _record(self, candidate: Candidate, verdict: Verdict, result: JobResult) -> int:
+        if candidate.index == 0 and self.scale.active and not self.scale.ready:
+            self._set_scale(self.scale.set_reference(result.tasks))
         metrics = {"tasks": result.tasks, "hurdle_fitness": result.hurdle_fitness}
-        record_id = self._store(candidate, verdict, result.fitness, result.status, result.reason,
+        fitness = self._combined(result)
+        record_id = self._store(candidate, verdict, fitness, result.status, result.reason,
                                 metrics, result.worker, result.seconds)  # fmt: skip
-        self.judge.remember(verdict.fingerprint, record_id, result.fitness, result.status, metrics)
+        self.judge.remember(verdict.fingerprint, record_id, fitness, result.status, metrics)
+        return record_id
+
+    def _combined(self, result: JobResult) -> float:
+        return self.scale.combined(result.fitness, result.tasks)
+
+    def _set_scale(self, payload: dict, replay: bool = False) -> None:
+        """The tasks' common scale is known (measured now, or replayed): failures score its
+        worst, and the shared cache keys include it."""
+        if replay:
+            self.scale.replay(payload)
+        else:
+            self.writer.flush()
+            self.store.add_event("fitness_scale", self.store.count(), payload)
+        self.worst = self.scale.worst_combined(self.worst)
+        self.judge.worst = self.worst
+        self.judge.key = ",".join(s.key for s in self.specs) + self.scale.cache_key()
 
     def _store(self, candidate, verdict, fitness, status, reason, metrics, worker, seconds) -> int:
         counts = {"index": candidate.index, "tries": candidate.tries,
@@ -367,10 +452,10 @@ class Campaign:
 
     def _report(self, start: float) -> None:
         fitnesses = self.evolution.fitnesses()
-        best = self.evolution.best
+        best = self._best()
         self.progress.update(
             self.stats,
-            best=best.fitness if best else float("nan"),
+            best=best[2] if best else float("nan"),
             median=sorted(fitnesses)[len(fitnesses) // 2] if fitnesses else float("nan"),
             restarts=self.evolution.restarts,
         )

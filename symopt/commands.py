@@ -14,7 +14,8 @@ from symopt.errors import SymoptError
 
 def load_program(spec: str):
     """The program named on the command line: a file holding program text, or ``RUN_DIR#ID`` /
-    ``RUN_DIR#best`` (a stored evaluation of a run; ``best``: the highest search fitness) /
+    ``RUN_DIR#best`` (a stored evaluation of a run; ``best``: the run's best, re-evaluated on
+    several task seeds when the campaign does that, else the highest search fitness) /
     ``RUN_DIR#meta`` (the program with the best meta-validation fitness)."""
     from symopt.dsl import parse, read_program
 
@@ -25,7 +26,10 @@ def load_program(spec: str):
 
     with RunStore.open_readonly(Path(run_dir)) as store:
         if which == "best":
-            top = store.top(1)
+            from symopt.elites import best_reevaluation
+
+            elite = best_reevaluation([event.payload for event in store.events("reevaluation")])
+            top = [store.get(elite["id"])] if elite else store.top(1)
             if not top:
                 raise SymoptError(f"{run_dir}: the run has no successful evaluation yet")
             record = top[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from symopt.elites import best_reevaluation
 from symopt.stats import NOT_TRAINED, Stats
 from symopt.store import EvaluationRecord, RunStore
 
@@ -19,6 +20,15 @@ def _entry(record: EvaluationRecord) -> dict:
     }
 
 
+def _best_entry(record: EvaluationRecord, elite: dict | None) -> dict:
+    """The run's best; with re-evaluation, its fitness on each task seed and their mean."""
+    entry = _entry(record)
+    if elite:
+        entry.update(reevaluated_fitness=elite["mean"], seeds=elite["seeds"],
+                     seed_fitnesses=elite["fitnesses"])  # fmt: skip
+    return entry
+
+
 def summarize(store: RunStore, top: int = 5) -> dict:
     """A JSON-able summary of a run (see ``symopt show --json``)."""
     stats = Stats()
@@ -30,7 +40,10 @@ def summarize(store: RunStore, top: int = 5) -> dict:
             last = record.created
     span = (last - first) if first is not None else 0.0
     best = store.top(top)
-    lineage = store.lineage(best[0].id) if best else []
+    reevaluations = [event.payload for event in store.events("reevaluation")]
+    elite = best_reevaluation(reevaluations)
+    best_record = store.get(elite["id"]) if elite else (best[0] if best else None)
+    lineage = store.lineage(best_record.id) if best_record else []
     return {
         "run_dir": str(store.run_dir),
         "evaluations": stats.judged,
@@ -48,7 +61,8 @@ def summarize(store: RunStore, top: int = 5) -> dict:
         "restarts": len(store.events("restart")),
         "meta_validation": [event.payload for event in store.events("meta_validation")],
         "evaluations_per_second": (stats.trained - 1) / span if span > 0 else None,
-        "best": _entry(best[0]) if best else None,
+        "best": _best_entry(best_record, elite) if best_record else None,
+        "reevaluations": [{k: v for k, v in p.items() if k != "program"} for p in reevaluations],
         "top": [_entry(r) for r in best],
         "lineage": [_entry(r) for r in lineage],
     }
@@ -78,10 +92,37 @@ def render(summary: dict) -> str:
     for entry in s["top"]:
         lines.append(f"  #{entry['id']:<7} fitness {entry['fitness']:.4f}  ({entry['origin']})")
     best = s["best"]
-    lines += ["", f"best #{best['id']}, fitness {best['fitness']:.4f}:", best["program"].rstrip()]
+    lines += ["", _best_line(best), best["program"].rstrip()]
+    lines += _reevaluation_lines(s["reevaluations"])
     lines += ["", *_lineage_lines(s["lineage"])]
     lines += _meta_lines(s["meta_validation"])
     return "\n".join(lines)
+
+
+def _best_line(best: dict) -> str:
+    if "reevaluated_fitness" not in best:
+        return f"best #{best['id']}, fitness {best['fitness']:.4f}:"
+    seeds = len(best["seeds"])
+    return (
+        f"best #{best['id']} (re-evaluated): fitness {best['fitness']:.4f} on the search's task "
+        f"seed, {best['reevaluated_fitness']:.4f} over {seeds} task seeds:"
+    )
+
+
+def _reevaluation_lines(reevaluations: list[dict]) -> list[str]:
+    """The winner's curse, measured: each elite's single-seed fitness against its mean."""
+    if not reevaluations:
+        return []
+    gaps = [r["fitnesses"][0] - r["mean"] for r in reevaluations]
+    lines = [
+        "",
+        f"re-evaluated elites ({len(reevaluations)}; search seed -> mean over "
+        f"{len(reevaluations[0]['seeds'])} task seeds; mean drop {sum(gaps) / len(gaps):.4f}):",
+    ]
+    for r in reevaluations[-8:]:
+        mark = "  <- took the lead" if r["best"] else ""
+        lines.append(f"  #{r['id']:<7} {r['fitnesses'][0]:.4f} -> {r['mean']:.4f}{mark}")
+    return lines
 
 
 def _lineage_lines(lineage: list[dict], shown: int = 12) -> list[str]:

@@ -19,6 +19,7 @@ class Stats:
     mutants: int = 0  # candidates made by a mutation
     statements: int = 0
     dead: int = 0
+    reevaluations: int = 0  # trainings of elites on more task seeds (not candidates)
 
     def add(self, status: str, metrics: dict) -> None:
         """Count one stored candidate (its status and the metrics the driver stored with it)."""

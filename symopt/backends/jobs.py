@@ -27,6 +27,7 @@ class Job:
     index: int
     program: str
     hurdle_fitness: float = float("-inf")
+    seed: int | None = None  # the task seed to train on (None: the tasks' own, the search's)
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class EvaluationWorker:
                 continue
             use_hurdle = i == 0 and self.hurdle_fraction is not None
             hurdle = Hurdle(self.hurdle_fraction, job.hurdle_fitness) if use_hurdle else None
-            (result,) = evaluator.evaluate([program], hurdle)
+            (result,) = evaluator.evaluate([program], hurdle, seed=job.seed)
             per_task[spec.key] = {
                 "fitness": result.fitness,
                 "status": result.status,

@@ -12,6 +12,9 @@ Every key except ``name`` has a default; ``configs/`` holds working examples::
     budget: {max_evaluations: 2000, max_seconds: null}
     restarts: {plateau: null, from: best}
     hurdle: null                 # or {fraction: 0.25, quantile: 0.5}
+    meta_validation: null        # or {task: {name: digits_mlp, size: 10}, every: 200}
+    reevaluation: {seeds: 2}     # a new best is trained on 2 more task seeds before it counts
+    fitness: {combine: normalized}   # several tasks: each on a common scale, then the mean
     backend: {kind: local, workers: auto, address: null}
     out: null
 
@@ -36,10 +39,12 @@ from symopt.config.sections import (
     BackendSettings,
     BudgetSettings,
     CacheSettings,
+    FitnessSettings,
     HurdleSettings,
     Int,
     MetaValidationSettings,
     MutationSettings,
+    ReevaluationSettings,
     RestartSettings,
     Section,
     Str,
@@ -92,6 +97,10 @@ class Config(Section):
     """Early stopping of weak candidates part-way through training; null = every run finishes."""
     meta_validation: MetaValidationSettings | None = None
     """Score each new best program on a larger task during the search; null = off."""
+    reevaluation: ReevaluationSettings = ReevaluationSettings()
+    """Elites trained on more task seeds before they count as the run's best."""
+    fitness: FitnessSettings = FitnessSettings()
+    """How several tasks' fitnesses combine."""
     cache: CacheSettings = CacheSettings()
     """The functional cache (fingerprints of behaviour on probe inputs)."""
     backend: BackendSettings = BackendSettings()

@@ -140,6 +140,28 @@ class MetaValidationSettings(Section):
     null = never stop for this reason."""
 
 
+class ReevaluationSettings(Section):
+    """The winner's curse: a program that leads on the search's task seed is often lucky there."""
+
+    seeds: Annotated[Int, Field(ge=0, le=999)] = 2
+    """Extra task seeds (1, 2, ...; the search trains on seed 0) on which a trained program whose
+    fitness beats the run's best is trained again; it becomes the run's best (the one ``#best``
+    names, ``show`` prints and meta-validation scores) only if its mean over all these seeds
+    still leads. 0 = off: the best is the highest single-seed fitness."""
+
+
+class FitnessSettings(Section):
+    """How the fitnesses of several tasks become one number."""
+
+    combine: Literal["normalized", "mean"] = "normalized"
+    """``normalized``: each task's fitness f is put on a common scale before the mean,
+    ``(f - f0) / (ref - f0)``, where ``f0`` is the fitness of the task's initial parameters (no
+    training) and ``ref`` the seed program's fitness, both measured when the campaign starts and
+    stored with the run: 1 is as good as the seed program, 0 no better than not training (when
+    ``ref <= f0`` the scale is 1). ``mean``: the plain mean of raw fitnesses, which mixes units
+    (an accuracy and a negative loss). With one task, fitness is that task's own either way."""
+
+
 class CacheSettings(Section):
     """The functional cache: candidates that compute what an evaluated program computed."""
 
