@@ -99,6 +99,8 @@ def test_defaults_fill_everything_in():
         "restarts": {"plateau": None, "from": "best"},
         "hurdle": None,
         "meta_validation": None,
+        "reevaluation": {"seeds": 2},
+        "fitness": {"combine": "normalized"},
         "cache": {"enabled": True, "file": None},
         "backend": {"kind": "local", "workers": "auto", "address": None},
         "out": None,
