@@ -14,7 +14,6 @@ import hashlib
 import math
 import signal
 import time
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,10 +105,6 @@ class Campaign:
         self.waiting: dict[str, list[Candidate]] = {}  # fingerprint in flight -> its clones
         self._bar: float | None = None  # the hurdle bar, None when the population has changed
         self.elites = Elites(config.reevaluation.seeds)
-        self.reevaluation_queue: deque[Job] = deque()  # elites' extra seeds, waiting for a worker
-        self.reevaluating: dict[int, Job] = {}  # in flight, by (negative) job index
-        self._reevaluation_of: dict[int, str] = {}  # job index -> the elite's fingerprint
-        self._reevaluation_jobs = 0
         meta = config.meta_validation
         self.meta = MetaValidator(meta, self.layout) if meta else None
         self.progress = ProgressReporter(config.budget.max_evaluations, show_progress)
@@ -259,14 +254,11 @@ class Campaign:
         while True:
             if budget.max_seconds is not None and time.monotonic() - start > budget.max_seconds:
                 return "time budget reached"
-            while self.reevaluation_queue and len(jobs) + len(self.reevaluating) < backend.capacity:
-                job = self.reevaluation_queue.popleft()
-                backend.submit(job)
-                self.reevaluating[job.index] = job
+            self.elites.submit(backend, len(jobs))
             while (
                 self.evolution.started
                 and self._budget_left(jobs)
-                and (len(jobs) + len(self.reevaluating) < backend.capacity)
+                and (len(jobs) + len(self.elites.in_flight) < backend.capacity)
             ):
                 found = self._next_candidate()
                 if found is None:
@@ -278,10 +270,10 @@ class Campaign:
                         break
                     continue
                 self._submit(backend, jobs, candidate, verdict)
-            if not (jobs or self.reevaluating or self.reevaluation_queue):
+            if not jobs and self.elites.idle:
                 return "evaluation budget reached"
             for result in backend.poll(timeout=0.1):
-                if result.index in self.reevaluating:
+                if self.elites.owns(result.index):
                     self._reevaluated(result)
                     continue
                 candidate, verdict = jobs.pop(result.index)
@@ -320,20 +312,12 @@ class Campaign:
         (jobs with negative indices, which are not candidates)."""
         if result.status != "ok":
             return
-        program = to_text(candidate.program)
-        pending = self.elites.consider(record_id, verdict.fingerprint, program,
-                                       self._fitness(self._combined(result)))  # fmt: skip
-        for seed in pending.seeds if pending else ():
-            self._reevaluation_jobs += 1
-            job = Job(-self._reevaluation_jobs, program, seed=seed)
-            self.reevaluation_queue.append(job)
-            self._reevaluation_of[job.index] = verdict.fingerprint
+        self.elites.consider(record_id, verdict.fingerprint, to_text(candidate.program),
+                             self._fitness(self._combined(result)))  # fmt: skip
 
     def _reevaluated(self, result) -> None:
-        seed = self.reevaluating.pop(result.index).seed
-        digest = self._reevaluation_of.pop(result.index)
         self.stats.reevaluations += 1
-        payload = self.elites.result(digest, seed, self._fitness(self._combined(result)))
+        payload = self.elites.take(result.index, self._fitness(self._combined(result)))
         if payload is None:
             return
         self.writer.flush()

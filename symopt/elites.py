@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections import deque
 from dataclasses import dataclass, field
+
+from symopt.backends.jobs import Job
 
 
 @dataclass
@@ -40,11 +43,37 @@ class Elite:
 
 
 class Elites:
+    """The run's re-evaluated best, and the re-evaluation jobs (negative indices: they are not
+    candidates) waiting for a worker or in flight."""
+
     def __init__(self, seeds: int) -> None:
         self.seeds = list(range(1, seeds + 1))
         self.best: Elite | None = None
         self.pending: dict[str, Pending] = {}
         self.done: set[str] = set()  # fingerprints already re-evaluated (or on their way)
+        self.queue: deque[Job] = deque()
+        self.in_flight: dict[int, Job] = {}
+        self._fingerprint_of: dict[int, str] = {}
+        self._jobs = 0
+
+    @property
+    def idle(self) -> bool:
+        return not (self.queue or self.in_flight)
+
+    def owns(self, index: int) -> bool:
+        return index in self.in_flight
+
+    def submit(self, backend, busy: int) -> None:
+        """Hand queued jobs to ``backend`` while it has room besides ``busy`` candidates."""
+        while self.queue and busy + len(self.in_flight) < backend.capacity:
+            job = self.queue.popleft()
+            backend.submit(job)
+            self.in_flight[job.index] = job
+
+    def take(self, index: int, fitness: float) -> dict | None:
+        """A re-evaluation job's fitness; the event payload when its program is complete."""
+        job = self.in_flight.pop(index)
+        return self.result(self._fingerprint_of.pop(index), job.seed, fitness)
 
     @property
     def enabled(self) -> bool:
@@ -54,13 +83,17 @@ class Elites:
         return self.best.mean if self.best else -math.inf
 
     def consider(self, record_id: int, fingerprint: str, program: str, fitness: float):
-        """A trained result: a :class:`Pending` re-evaluation to start when it beats the bar
-        (once per fingerprint), else ``None``."""
+        """A trained result: when it beats the bar (once per fingerprint), its re-evaluation is
+        queued and returned as a :class:`Pending`; else ``None``."""
         if not self.enabled or fingerprint in self.done or not fitness > self.bar():
             return None
         self.done.add(fingerprint)
         pending = Pending(record_id, fingerprint, program, fitness, list(self.seeds))
         self.pending[fingerprint] = pending
+        for seed in pending.seeds:
+            self._jobs += 1
+            self.queue.append(Job(-self._jobs, program, seed=seed))
+            self._fingerprint_of[-self._jobs] = fingerprint
         return pending
 
     def result(self, fingerprint: str, seed: int, fitness: float) -> dict | None:
