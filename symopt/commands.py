@@ -6,7 +6,11 @@ A mistake in the user's input raises ``SymoptError``; ``symopt.cli.main`` prints
 from __future__ import annotations
 
 import argparse
+import json
+import math
+import os
 import sys
+from contextlib import suppress
 from pathlib import Path
 
 from symopt.errors import SymoptError
@@ -43,6 +47,22 @@ def load_program(spec: str):
                 f"{spec}: expected RUN_DIR#ID (a number), RUN_DIR#best or RUN_DIR#meta"
             )
     return parse(record.program, source=f"{run_dir}#{record.id}")
+
+
+def strict_json(value, indent: int | None = None) -> str:
+    """``value`` as standard JSON: NaN and +-inf (which strict parsers reject) become ``null``;
+    the record's status says why a number is missing."""
+    return json.dumps(_finite_or_none(value), indent=indent, allow_nan=False)
+
+
+def _finite_or_none(value):
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite_or_none(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_or_none(item) for item in value]
+    return value
 
 
 def _positive_int(option: str, text: str) -> int:
@@ -86,8 +106,6 @@ def _get_task(name: str, size: int, seed: int | None):
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    import json
-
     programs = [load_program(spec) for spec in args.programs]  # every parse error before compiling
     task = _get_task(args.task, args.size, args.seed)
     from symopt.execution.evaluator import Evaluator
@@ -99,7 +117,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if args.json:
             record = {"program": spec, "task": task.name, "size": task.size, "seed": task.seed}
             record |= {k: v for k, v in result.__dict__.items() if k != "losses"}
-            print(json.dumps(record), flush=True)
+            print(strict_json(record), flush=True)
             continue
         line = (
             f"{spec:<{width}}  fitness={result.fitness:.4f}  {task.metric_name}  "
@@ -111,10 +129,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    import json
-
     from symopt.bench import run_bench, summary
 
+    if args.memory_candidates < args.candidates:
+        raise SymoptError(
+            f"--memory-candidates ({args.memory_candidates}) must be at least --candidates "
+            f"({args.candidates}): the memory check runs over the same stream, then further"
+        )
     quiet = args.json
     result = run_bench(
         args.task,
@@ -122,7 +143,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         memory_candidates=args.memory_candidates,
         progress=(lambda message: None) if quiet else (lambda m: print(m, file=sys.stderr)),
     )
-    print(json.dumps(result.as_dict()) if args.json else summary(result))
+    print(strict_json(result.as_dict()) if args.json else summary(result))
     return 0
 
 
@@ -158,24 +179,20 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    import json
-
     from symopt.show import render, summarize
     from symopt.store import RunStore
 
     with RunStore.open_readonly(Path(args.run_dir)) as store:
         summary = summarize(store, args.top)
-    print(json.dumps(summary, indent=1) if args.json else render(summary))
+    print(strict_json(summary, indent=1) if args.json else render(summary))
     return 0
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    import json
-
     from symopt.analysis.report import analyze, render
 
     report = analyze(load_program(args.program))
-    print(json.dumps(report, indent=1) if args.json else render(report))
+    print(strict_json(report, indent=1) if args.json else render(report))
     return 0
 
 
@@ -217,13 +234,25 @@ def cmd_funnel(args: argparse.Namespace) -> int:
 
 
 def _write_output(text: str, output: str | None) -> None:
+    """``text`` on stdout, or into the file ``output``: written beside it first and moved into
+    place, so a full disk or a read-only folder leaves any earlier file as it was."""
     if output is None:
         sys.stdout.write(text)
         return
     path = Path(output)
     if not path.parent.is_dir():
         raise SymoptError(f"{output}: the folder {path.parent} does not exist")
-    path.write_text(text, encoding="utf-8")
+    if path.is_dir():
+        raise SymoptError(f"{output}: is a folder; give a file name")
+    tmp = path.with_name(f".{path.name}.writing")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as err:
+        with suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise SymoptError(f"cannot write {output}: {err.strerror or err}") from None
     print(f"wrote {output}", file=sys.stderr)
 
 
@@ -235,8 +264,6 @@ def _task_spec(text: str) -> tuple[str, int]:
 
 
 def cmd_benchmark(args: argparse.Namespace) -> int:
-    import json
-
     from symopt.benchmark import plot, render_table, run_benchmark
 
     programs = {_program_title(spec): load_program(spec) for spec in args.programs}
@@ -257,5 +284,5 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     )
     if args.plot:
         plot(result, Path(args.plot))
-    print(json.dumps(result.as_dict()) if args.json else render_table(result))
+    print(strict_json(result.as_dict()) if args.json else render_table(result))
     return 0
