@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 
 from symopt import __version__, commands
@@ -237,18 +238,28 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except SymoptError as err:
-        print(f"symopt: error: {err}", file=sys.stderr)
-        return EXIT_USER_ERROR
+        return _user_error(str(err))
+    except BrokenPipeError:  # ``symopt show RUN | head``: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as err:
+        if err.filename is None:
+            raise
+        return _user_error(f"cannot use {err.filename}: {err.strerror or err}")
     except Exception as err:
         from proxy_tasks import TaskError
 
         if not isinstance(err, TaskError):
             raise
-        print(f"symopt: error: {err}", file=sys.stderr)
-        return EXIT_USER_ERROR
+        return _user_error(str(err))
     except KeyboardInterrupt:
         print("symopt: interrupted", file=sys.stderr)
         return 130
+
+
+def _user_error(message: str) -> int:
+    print(f"symopt: error: {message}", file=sys.stderr)
+    return EXIT_USER_ERROR
 
 
 if __name__ == "__main__":

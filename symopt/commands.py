@@ -157,8 +157,18 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.address:
         backend = {"kind": "ray", "address": args.address}
         config = config.updated({"backend": backend}, source="--address")
+    from symopt.store import DB_NAME, StoreWriteError
+
     campaign = Campaign(config, resume=args.resume, show_progress=not args.quiet)
-    outcome = campaign.run()
+    try:
+        outcome = campaign.run()
+    except StoreWriteError as err:
+        if not (config.run_dir / DB_NAME).exists():
+            raise
+        raise SymoptError(
+            f"{err}; once it can be written again, resume with: symopt search {args.config} "
+            f"--out {config.run_dir} --resume"
+        ) from None
     run_dir = outcome.run_dir
     if outcome.interrupted:
         print(

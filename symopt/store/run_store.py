@@ -42,6 +42,15 @@ _INSERT_EVALUATION = (
 _SELECT_EVALUATION = f"SELECT {EVALUATION_COLUMNS} FROM evaluations"
 
 
+class StoreWriteError(SymoptError):
+    """The run directory cannot be written (a full disk, a read-only folder). Every transaction
+    committed before is kept; the run can be resumed once the cause is fixed."""
+
+
+def _why(err: Exception) -> str:
+    return (err.strerror if isinstance(err, OSError) else None) or str(err)
+
+
 class RunStore:
     """A run directory: ``config.yaml`` and ``symopt.sqlite``.
 
@@ -79,14 +88,20 @@ class RunStore:
         )
         if db.exists():
             raise already
-        run_dir.mkdir(parents=True, exist_ok=True)
-        lock = acquire_lock(run_dir)
+        try:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            lock = acquire_lock(run_dir)
+        except OSError as err:
+            raise StoreWriteError(f"cannot create a run in {run_dir}: {_why(err)}") from None
         try:
             if db.exists():  # created by another process since the check above
                 raise already
             write_atomically(run_dir / CONFIG_NAME, config_yaml)
             build_database(db, config_hash)
             return cls(run_dir, connect(db, readonly=False), lock, readonly=False)
+        except (OSError, sqlite3.Error) as err:
+            release_lock(lock)
+            raise StoreWriteError(f"cannot create a run in {run_dir}: {_why(err)}") from None
         except BaseException:
             release_lock(lock)
             raise
@@ -112,11 +127,16 @@ class RunStore:
             raise SymoptError(f"{run_dir} is not a symopt run: it has no {DB_NAME}")
         if not (run_dir / CONFIG_NAME).is_file():
             raise SymoptError(f"{run_dir} is not a complete symopt run: {CONFIG_NAME} is missing")
-        lock = None if readonly else acquire_lock(run_dir)
+        try:
+            lock = None if readonly else acquire_lock(run_dir)
+        except OSError as err:
+            raise StoreWriteError(f"cannot open {run_dir} for writing: {_why(err)}") from None
         conn = None
         try:
             try:
                 conn = connect(db, readonly=readonly)
+            except sqlite3.OperationalError as err:
+                raise StoreWriteError(f"cannot open {db}: {_why(err)}") from None
             except sqlite3.DatabaseError as err:
                 raise SymoptError(f"{db} is not a symopt run database ({err})") from err
             check_schema(conn, db)
@@ -160,11 +180,13 @@ class RunStore:
         if self.readonly:
             raise SymoptError(f"{self.run_dir} is open read-only")
         depth = self._depth
-        self._conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT s{depth}")
+        with self._write_errors():
+            self._conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT s{depth}")
         self._depth = depth + 1
         try:
-            yield
-            self._conn.execute("COMMIT" if depth == 0 else f"RELEASE s{depth}")
+            with self._write_errors():
+                yield
+                self._conn.execute("COMMIT" if depth == 0 else f"RELEASE s{depth}")
         except BaseException:
             if depth == 0:
                 if self._conn.in_transaction:
@@ -175,6 +197,18 @@ class RunStore:
             raise
         finally:
             self._depth = depth
+
+    @contextmanager
+    def _write_errors(self) -> Iterator[None]:
+        """SQLite's disk errors (full, read-only, I/O) as one ``StoreWriteError`` sentence; the
+        failed transaction is rolled back, the ones before it stay."""
+        try:
+            yield
+        except sqlite3.OperationalError as err:
+            raise StoreWriteError(
+                f"cannot write to the run database {self.run_dir / DB_NAME}: {_why(err)}; "
+                "everything stored before is kept"
+            ) from None
 
     # -- evaluations ----------------------------------------------------------------------------
 
