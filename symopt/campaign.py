@@ -14,6 +14,7 @@ import hashlib
 import math
 import signal
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,9 @@ from symopt.store import DB_NAME, EvaluationRecord, RunStore
 _IDENTITY_KEYS = ("name", "seed", "search_space", "tasks", "population", "tournament",
                   "mutation", "restarts", "hurdle", "cache", "meta_validation")  # fmt: skip
 MAX_CONSECUTIVE_CACHE_HITS = 100_000
+# Run-store meta key: seconds the run has searched over all its sessions; ``budget.max_seconds``
+# is the run's, so a resumed search gets what is left of it, not the whole budget again.
+SEARCH_SECONDS = "search_seconds"
 
 
 def config_hash(config: Config) -> str:
@@ -79,7 +83,10 @@ class Campaign:
         self.judge = self._make_judge()
         meta = config.meta_validation
         self.meta = MetaValidator(meta) if meta else None
-        self.progress = ProgressReporter(config.budget.max_evaluations, show_progress)
+        self.progress = ProgressReporter(
+            config.budget.max_evaluations, show_progress, max_seconds=config.budget.max_seconds
+        )
+        self.spent = float(self.store.get_meta(SEARCH_SECONDS) or 0.0) if resume else 0.0
         if resume:
             self._replay()
 
@@ -143,7 +150,7 @@ class Campaign:
     def run(self, backend=None) -> SearchOutcome:
         """Search until the budget is spent or the user interrupts; ``backend`` overrides the
         configured one (benchmarks use an instant fake)."""
-        start = time.monotonic()
+        start = self.start = time.monotonic() - self.spent
         interrupted, reason = False, ""
         backend = backend or make_backend(
             self.config.backend.kind, self.specs,
@@ -163,7 +170,7 @@ class Campaign:
             self.progress.log(f"{backend.describe()}; compiling {len(self.specs)} task(s)")
             if hasattr(backend, "warm_up"):
                 backend.warm_up(to_text(self.space.seed))
-            self.progress.start(self.stats.trained)
+            self.progress.start(self.stats.trained, time.monotonic() - start)
             reason = self._loop(backend, start)
         except KeyboardInterrupt:
             interrupted, reason = True, "interrupted"
@@ -172,6 +179,8 @@ class Campaign:
             self.progress.close()
             backend.close()
             self.judge.close()
+            with suppress(SymoptError):  # a full disk: the error on its way out says so
+                self._save_elapsed()
             best = self.store.top(1)
             self.store.close()
         return SearchOutcome(
@@ -273,7 +282,11 @@ class Campaign:
             self.store.add_event("restart", seq, {"from": self.config.restarts.from_})
         if self.stats.judged % self.config.checkpoint_every == 0:
             self.store.save_checkpoint(seq, self._checkpoint())
+            self._save_elapsed()
         return record_id
+
+    def _save_elapsed(self) -> None:
+        self.store.set_meta(SEARCH_SECONDS, repr(time.monotonic() - self.start))
 
     def _fitness(self, fitness: float) -> float:
         return fitness if math.isfinite(fitness) else self.worst
