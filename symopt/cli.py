@@ -36,10 +36,8 @@ def whole(low: int, high: int | None = None):
         except ValueError:
             value = None
         if value is None or value < low or (high is not None and value > high):
-            upper = f" to {high}" if high is not None else " or more"
-            raise argparse.ArgumentTypeError(
-                f"expected a whole number from {low}{upper}; got {text!r}"
-            )
+            wanted = f">= {low}" if high is None else f"from {low} to {high}"
+            raise argparse.ArgumentTypeError(f"expected a whole number {wanted}; got {text!r}")
         return value
 
     return parse

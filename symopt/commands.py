@@ -86,11 +86,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     exporter = to_torch_source if args.to == "torch" else to_optax_source
     if args.with_test and not args.output:
         raise SymoptError("--with-test writes test_<module>.py beside the module: give -o FILE.py")
+    module = Path(args.output or "")
+    if args.with_test and not module.stem.isidentifier():  # checked before anything is written
+        raise SymoptError(f"{args.output}: --with-test needs a module name that Python imports")
     _write_output(exporter(program, title=title), args.output)
     if args.with_test:
-        module = Path(args.output)
-        if not module.stem.isidentifier():
-            raise SymoptError(f"{args.output}: --with-test needs a module name that Python imports")
         test = selftest_source(program, args.to, module.stem, title=title)
         _write_output(test, str(module.with_name(f"test_{module.stem}.py")))
     return 0

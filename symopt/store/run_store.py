@@ -34,6 +34,7 @@ from symopt.store.schema import check_schema, connect
 KEEP_CHECKPOINTS = 3
 RESERVED_META = ("schema_version", "config_hash", "created", "symopt_version")
 _PAGE = 1000
+_MAX_SQL_INT = 2**63 - 1
 
 _INSERT_EVALUATION = (
     f"INSERT INTO evaluations ({EVALUATION_COLUMNS}, program_key) "
@@ -250,6 +251,8 @@ class RunStore:
 
     def get(self, id: int) -> EvaluationRecord:
         """The record with ``id``; ``SymoptError`` if there is none."""
+        if not -_MAX_SQL_INT <= id <= _MAX_SQL_INT:
+            raise SymoptError(f"{self.run_dir} has no evaluation with id {id} ({self._range()})")
         row = self._conn.execute(f"{_SELECT_EVALUATION} WHERE id = ?", (id,)).fetchone()
         if row is None:
             raise SymoptError(f"{self.run_dir} has no evaluation with id {id} ({self._range()})")
@@ -272,6 +275,7 @@ class RunStore:
         ties by lower id, NaN fitness last."""
         if k <= 0:
             return []
+        k = min(k, _MAX_SQL_INT)  # SQLite integers are 64-bit; a larger k means "all"
         if status is None:
             sql, args = f"{_SELECT_EVALUATION} ORDER BY fitness DESC, id LIMIT ?", (k,)
         else:

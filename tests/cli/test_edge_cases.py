@@ -62,3 +62,54 @@ def test_help_says_what_is_accepted(command, fragment, capsys):
     with pytest.raises(SystemExit):
         main([command, "--help"])
     assert fragment in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["eval", "p.txt", "--task", "cancer_mlp", "--seed", "-5"], "--seed: expected a whole"),
+        (["eval", "p.txt", "--task", "cancer_mlp", "--seed", str(10**30)], "from 0 to 4294967295"),
+        (["eval", "p.txt", "--task", "cancer_mlp", "--seed", "1.5"], "--seed: expected a whole"),
+        (["show", "run", "--top", "0"], "--top: expected a whole number >= 1; got '0'"),
+        (["show", "run", "--top", "-3"], "--top: expected a whole number >= 1; got '-3'"),
+        (["simplify", "p.txt", "--tolerance", "nan"], "--tolerance: expected a finite number"),
+        (["simplify", "p.txt", "--tolerance", "-1"], "--tolerance: expected a finite number"),
+        (["simplify", "p.txt", "--tolerance", "inf"], "--tolerance: expected a finite number"),
+        (["bench", "--candidates", "0"], "--candidates: expected a whole number >= 1"),
+        (["bench", "--memory-candidates", "0"], "--memory-candidates: expected a whole"),
+        (["benchmark", "p.txt", "--seeds", "0"], "--seeds: expected a whole number >= 1"),
+        (["benchmark", "p.txt", "--widen", "-1"], "--widen: expected a whole number >= 0"),
+        ([], "the following arguments are required: COMMAND"),
+    ],
+)
+def test_bad_numbers_and_arguments_are_one_line(args, fragment, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and fragment in err, err
+
+
+def test_bench_memory_stream_shorter_than_the_timed_stream(capsys):
+    assert main(["bench", "--candidates", "10", "--memory-candidates", "5"]) == 2
+    assert "--memory-candidates (5) must be at least --candidates (10)" in capsys.readouterr().err
+
+
+def test_export_with_test_checks_the_module_name_before_writing(tmp_path, capsys):
+    out = tmp_path / "bad-name.py"
+    assert main(["export", str(SEEDS / "sgd.txt"), "--with-test", "-o", str(out)]) == 2
+    assert "module name that Python imports" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_ids_and_counts_past_sqlite_integers(tmp_path, capsys):
+    from symopt.store import EvaluationRecord, RunStore
+
+    run = tmp_path / "run"
+    with RunStore.create(run, "name: x\n", "h") as store:
+        store.add_evaluation(EvaluationRecord(program=(SEEDS / "sgd.txt").read_text(),
+                                              fitness=0.5, status="ok", origin="seed"))  # fmt: skip
+    assert main(["show", str(run), "--top", str(10**24)]) == 0
+    assert "top 1:" in capsys.readouterr().out
+    assert main(["analyze", f"{run}#{10**30}"]) == 2
+    assert "has no evaluation with id" in capsys.readouterr().err
