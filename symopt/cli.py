@@ -193,13 +193,13 @@ def build_parser() -> argparse.ArgumentParser:
     benchmark.add_argument(
         "--tasks", nargs="+", metavar="NAME@SIZE", help="default: every family at sizes 1, 10"
     )
-    benchmark.add_argument("--seeds", type=whole(1), default=3, help="seeds per value (default 3)")
+    benchmark.add_argument("--seeds", type=int, default=3, help="seeds per value (default 3)")
     benchmark.add_argument(
         "--lr-factors", nargs="+", type=float, metavar="F",
         help="first factors of each program's lr (default 0.03 0.1 0.3 1 3 10 30)",
     )  # fmt: skip
     benchmark.add_argument(
-        "--widen", type=whole(0), default=8, metavar="N",
+        "--widen", type=int, default=8, metavar="N",
         help="lrs a sweep may add per side while its best is at an edge (default 8; 0: none)",
     )  # fmt: skip
     benchmark.add_argument(

@@ -77,8 +77,6 @@ def test_help_says_what_is_accepted(command, fragment, capsys):
         (["simplify", "p.txt", "--tolerance", "inf"], "--tolerance: expected a finite number"),
         (["bench", "--candidates", "0"], "--candidates: expected a whole number >= 1"),
         (["bench", "--memory-candidates", "0"], "--memory-candidates: expected a whole"),
-        (["benchmark", "p.txt", "--seeds", "0"], "--seeds: expected a whole number >= 1"),
-        (["benchmark", "p.txt", "--widen", "-1"], "--widen: expected a whole number >= 0"),
         ([], "the following arguments are required: COMMAND"),
     ],
 )
@@ -113,3 +111,13 @@ def test_ids_and_counts_past_sqlite_integers(tmp_path, capsys):
     assert "top 1:" in capsys.readouterr().out
     assert main(["analyze", f"{run}#{10**30}"]) == 2
     assert "has no evaluation with id" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [(["--seeds", "0"], "seeds >= 1; got 0"), (["--widen", "-1"], "must be >= 0; got -1")],
+)
+def test_benchmark_numbers_are_one_line(extra, fragment, capsys):
+    assert main(["benchmark", str(SEEDS / "sgd.txt"), "--tasks", "cancer_mlp@1", *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and fragment in err, err
