@@ -24,6 +24,7 @@ from pathlib import Path
 
 PROC = Path("/proc")
 GRACE_SECONDS = 2.0
+FIRST_SECONDS, FIRST_EVERY, LATER_EVERY = 60.0, 0.5, 10.0
 
 
 def start_reaper() -> subprocess.Popen | None:
@@ -43,33 +44,38 @@ def stop_reaper(reaper: subprocess.Popen | None) -> None:
         reaper.stdin.close()
 
 
-def _processes() -> dict[int, tuple[int, str, str]]:
-    """``{pid: (parent pid, start time, command line)}`` of every process now running."""
+def _processes() -> dict[int, tuple[int, str]]:
+    """``{pid: (parent pid, start time)}`` of every process now running."""
     table = {}
     for entry in PROC.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
-        table[int(entry.name)] = (int(fields[1]), fields[19], cmdline)
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:  # it ended meanwhile
+                continue
+            fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
+            table[int(entry.name)] = (int(fields[1]), fields[19])
     return table
+
+
+def _names_ray(pid: int) -> bool:
+    try:
+        return b"ray" in (PROC / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return False
 
 
 def _ray_descendants(root: int) -> dict[int, str]:
     """``{pid: start time}`` of the descendants of ``root`` whose command line names Ray."""
     table = _processes()
     children: dict[int, list[int]] = {}
-    for pid, (parent, _, _) in table.items():
+    for pid, (parent, _) in table.items():
         children.setdefault(parent, []).append(pid)
     found, todo = {}, list(children.get(root, []))
     while todo:
         pid = todo.pop()
         todo += children.get(pid, [])
-        if pid != os.getpid() and "ray" in table[pid][2]:
+        if pid != os.getpid() and _names_ray(pid):
             found[pid] = table[pid][1]
     return found
 
@@ -90,9 +96,13 @@ def _end(seen: dict[int, str]) -> None:
 def main(driver: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     seen: dict[int, str] = {}
+    started = time.monotonic()
     while True:
         seen.update(_ray_descendants(driver))
-        if select.select([sys.stdin], [], [], 0.5)[0] and not sys.stdin.buffer.read(1):
+        # Ray starts its agents in the first seconds; later, a rare look is enough (a scan of
+        # /proc costs milliseconds of a core the search needs)
+        every = FIRST_EVERY if time.monotonic() - started < FIRST_SECONDS else LATER_EVERY
+        if select.select([sys.stdin], [], [], every)[0] and not sys.stdin.buffer.read(1):
             break  # end of input: the driver closed the pipe or died
     time.sleep(GRACE_SECONDS)  # a clean shutdown is still stopping its processes
     _end(seen)
