@@ -14,6 +14,7 @@ import hashlib
 import math
 import signal
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,10 @@ MIN_DISTINCT_AT_HURDLE = 5
 """The hurdle applies once this many distinct programs (by fingerprint) of the population have a
 fitness measured at the hurdle step; before that (at the start, after a restart) all pass it."""
 PROBES_DIR = "probes"
+# Run-store meta key: seconds the run has searched over all its sessions; ``budget.max_seconds``
+# is the run's, so a resumed search gets what is left of it, not the whole budget again.
+SEARCH_SECONDS = "search_seconds"
+ELAPSED_EVERY = 5.0  # seconds between saves of the time used (with a trained result)
 
 
 def config_hash(config: Config) -> str:
@@ -107,7 +112,11 @@ class Campaign:
         self.elites = Elites(config.reevaluation.seeds)
         meta = config.meta_validation
         self.meta = MetaValidator(meta, self.layout) if meta else None
-        self.progress = ProgressReporter(config.budget.max_evaluations, show_progress)
+        self.progress = ProgressReporter(
+            config.budget.max_evaluations, show_progress, max_seconds=config.budget.max_seconds
+        )
+        self.spent = float(self.store.get_meta(SEARCH_SECONDS) or 0.0) if resume else 0.0
+        self._elapsed_saved = -math.inf
         if resume:
             self._replay()
 
@@ -204,29 +213,31 @@ class Campaign:
     def run(self, backend=None) -> SearchOutcome:
         """Search until the budget is spent or the user interrupts; ``backend`` overrides the
         configured one (benchmarks use an instant fake)."""
-        start = time.monotonic()
+        start = self.start = time.monotonic() - self.spent
         interrupted, reason = False, ""
         backend = backend or make_backend(
             self.config.backend.kind, self.specs,
             self.config.hurdle.fraction if self.config.hurdle else None,
             self.config.backend.workers, self.config.backend.address, layout=self.layout,
         )  # fmt: skip
-        if self.store is None:
-            try:
+        try:
+            if self.store is None:
                 self.store = RunStore.create(
                     self.config.run_dir, self.config.to_yaml(), config_hash(self.config)
                 )
-            except BaseException:
-                backend.close()
-                raise
-        self._save_probes()
+            self._save_probes()
+        except BaseException:
+            backend.close()
+            if self.store is not None:
+                self.store.close()
+            raise
         self.writer = EvaluationBuffer(self.store)
         previous = signal.signal(signal.SIGTERM, _raise_interrupt)
         try:
             self.progress.log(f"{backend.describe()}; compiling {len(self.specs)} task(s)")
             if hasattr(backend, "warm_up"):
                 backend.warm_up(to_text(self.space.seed))
-            self.progress.start(self.stats.trained)
+            self.progress.start(self.stats.trained, time.monotonic() - start)
             reason = self._loop(backend, start)
         except KeyboardInterrupt:
             interrupted, reason = True, "interrupted"
@@ -238,6 +249,8 @@ class Campaign:
             try:
                 self.writer.flush()
             finally:
+                with suppress(SymoptError):  # a full disk: the error on its way out says so
+                    self._save_elapsed()
                 best = self.store.top(1)
                 self.store.close()
         return SearchOutcome(
@@ -419,7 +432,8 @@ class Campaign:
             status=status, reason=reason, metrics=metrics, origin=candidate.origin, worker=worker,
             seconds=seconds, fingerprint=verdict.fingerprint,
         )  # fmt: skip
-        record_id = self.writer.add(record, durable=status not in NOT_TRAINED)
+        durable = status not in NOT_TRAINED
+        record_id = self.writer.add(record, durable=durable)
         self.stats.add(status, metrics)
         at_hurdle = metrics.get("hurdle_fitness", math.nan)
         member = Member(record_id, candidate.program, self._fitness(fitness), at_hurdle,
@@ -429,7 +443,13 @@ class Campaign:
             payload = {"from": self.config.restarts.from_}
             self.writer.flush()
             self.store.add_event("restart", self.store.count(), payload)
+        if durable and time.monotonic() - self._elapsed_saved > ELAPSED_EVERY:
+            self._save_elapsed()
         return record_id
+
+    def _save_elapsed(self) -> None:
+        self._elapsed_saved = time.monotonic()
+        self.store.set_meta(SEARCH_SECONDS, repr(self._elapsed_saved - self.start))
 
     def _fitness(self, fitness: float) -> float:
         return fitness if math.isfinite(fitness) else self.worst

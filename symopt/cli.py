@@ -1,24 +1,83 @@
 """The ``symopt`` command line: argument parsing and user-facing messages only.
 
-A mistake in the user's input is one line on stderr and exit status 2, never a traceback.
+A mistake in the user's input is one line on stderr and exit status 2, never a traceback: bad
+arguments included (argparse's usage block is replaced by a pointer to ``--help``), and every
+number is checked for its range here, before any work starts.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 
-from symopt import commands
+from symopt import __version__, commands
 from symopt.errors import SymoptError
 
 EXIT_USER_ERROR = 2
+MAX_SEED = 2**32 - 1
+PROGRAM_HELP = "a file holding program text, or RUN_DIR#ID, RUN_DIR#best or RUN_DIR#meta"
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line naming the command (subcommands inherit it)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see: {self.prog} --help)\n")
+
+
+def whole(low: int, high: int | None = None):
+    """An argparse type: a whole number in ``[low, high]`` (no upper bound if ``high`` is None)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low or (high is not None and value > high):
+            wanted = f">= {low}" if high is None else f"from {low} to {high}"
+            raise argparse.ArgumentTypeError(f"expected a whole number {wanted}; got {text!r}")
+        return value
+
+    return parse
+
+
+def non_negative_float(text: str) -> float:
+    """An argparse type: a finite number >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0; got {text!r}")
+    return value
+
+
+class _TaskOption(argparse.Action):
+    """``--task NAME``; its help lists the registered tasks, looked up only when help is shown
+    (the registry imports jax, which would slow every command down)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        setattr(namespace, self.dest, values)
+
+    @property
+    def help(self) -> str:
+        from proxy_tasks import task_names
+
+        return f"{self._help}: {', '.join(task_names())}"
+
+    @help.setter
+    def help(self, text: str) -> None:
+        self._help = text
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="symopt",
         description="Discover neural-network optimizers by evolutionary program search.",
     )
+    parser.add_argument("--version", action="version", version=f"symopt {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     search = sub.add_parser(
@@ -39,7 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Summarize a run directory (safe while its search is running).",
     )
     show.add_argument("run_dir", metavar="RUN_DIR")
-    show.add_argument("--top", type=int, default=5, metavar="K")
+    show.add_argument(
+        "--top", type=whole(1), default=5, metavar="K", help="how many best programs (default 5)"
+    )
     show.add_argument("--json", action="store_true", help="print one JSON object")
     show.set_defaults(func=commands.cmd_show)
 
@@ -48,14 +109,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="shorten a program: exact rewrites, then (with --task) ablation",
         description="Print PROGRAM simplified; each step taken goes to stderr with its reason.",
     )
-    simplify.add_argument("program", metavar="PROGRAM")
+    simplify.add_argument("program", metavar="PROGRAM", help=PROGRAM_HELP)
     mode = simplify.add_mutually_exclusive_group()
     mode.add_argument("--exact", action="store_true", help="exact rewrites only (the default)")
-    mode.add_argument("--task", help="then ablate while fitness on this proxy task holds")
+    mode.add_argument(
+        "--task", action=_TaskOption, help="then ablate while fitness on this proxy task holds"
+    )
     simplify.add_argument("--size", type=int, default=1, help="size of --task: 1, 10 or 100")
     simplify.add_argument(
-        "--tolerance", type=float, default=0.002, help="fitness an ablation may lose (absolute)"
-    )
+        "--tolerance", type=non_negative_float, default=0.002,
+        help="fitness an ablation may lose (absolute, >= 0; default 0.002)",
+    )  # fmt: skip
     simplify.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     simplify.set_defaults(func=commands.cmd_simplify)
 
@@ -84,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write PROGRAM as a standalone optax module (optimizer(learning_rate)) or a "
         "PyTorch module (a torch.optim.Optimizer subclass).",
     )
-    export.add_argument("program", metavar="PROGRAM", help="a file holding program text")
+    export.add_argument("program", metavar="PROGRAM", help=PROGRAM_HELP)
     export.add_argument("--to", choices=["optax", "torch"], default="optax", help="framework")
     export.add_argument(
         "--with-test",
@@ -99,10 +163,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="train programs on a proxy task and print their fitness",
         description="Train each PROGRAM on one proxy task (one process, one compilation).",
     )
-    evaluate.add_argument("programs", nargs="+", metavar="PROGRAM")
-    evaluate.add_argument("--task", required=True, help="proxy task name, e.g. digits_mlp")
+    evaluate.add_argument("programs", nargs="+", metavar="PROGRAM", help=PROGRAM_HELP)
+    evaluate.add_argument("--task", required=True, action=_TaskOption, help="proxy task")
     evaluate.add_argument("--size", type=int, default=1, help="task size: 1, 10 or 100")
-    evaluate.add_argument("--seed", type=int, help="initialisation and batch-order seed")
+    evaluate.add_argument(
+        "--seed",
+        type=whole(0, MAX_SEED),
+        help=f"initialisation and batch-order seed (0 to {MAX_SEED})",
+    )
     evaluate.add_argument("--json", action="store_true", help="one JSON object per program")
     evaluate.set_defaults(func=commands.cmd_eval)
 
@@ -111,9 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="kinds, dead code, live state slots, structural hash and fingerprint of a program",
         description="Abstract execution of PROGRAM: everything symopt knows without training.",
     )
-    analyze.add_argument("program", metavar="PROGRAM")
+    analyze.add_argument("program", metavar="PROGRAM", help=PROGRAM_HELP)
     analyze.add_argument(
         "--task",
+        action=_TaskOption,
         help="judge on probes recorded from this proxy task (default: a RUN_DIR#ID's own "
         "probes, else the synthetic probe)",
     )
@@ -127,11 +196,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train each PROGRAM and each baseline on a suite of tasks over several "
         "seeds, each at its best learning rate from a sweep (a program's own lr is scaled).",
     )
-    benchmark.add_argument("programs", nargs="+", metavar="PROGRAM")
+    benchmark.add_argument("programs", nargs="+", metavar="PROGRAM", help=PROGRAM_HELP)
     benchmark.add_argument(
         "--tasks", nargs="+", metavar="NAME@SIZE", help="default: every family at sizes 1, 10"
     )
-    benchmark.add_argument("--seeds", type=int, default=3)
+    benchmark.add_argument("--seeds", type=int, default=3, help="seeds per value (default 3)")
     benchmark.add_argument(
         "--lr-factors", nargs="+", type=float, metavar="F",
         help="first factors of each program's lr (default 0.03 0.1 0.3 1 3 10 30)",
@@ -155,9 +224,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="measure evaluator throughput",
         description="Native optax vs the interpreter vs per-program jit, and memory over a stream.",
     )
-    bench.add_argument("--task", default="digits_mlp")
-    bench.add_argument("--candidates", type=int, default=50, help="stream length for (b)")
-    bench.add_argument("--memory-candidates", type=int, default=1000)
+    bench.add_argument("--task", default="digits_mlp", action=_TaskOption, help="proxy task")
+    bench.add_argument(
+        "--candidates", type=whole(1), default=50, help="stream length for (b) (default 50)"
+    )
+    bench.add_argument(
+        "--memory-candidates", type=whole(1), default=1000,
+        help="stream length for the memory check, at least --candidates (default 1000)",
+    )  # fmt: skip
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.set_defaults(func=commands.cmd_bench)
     return parser
@@ -169,18 +243,28 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except SymoptError as err:
-        print(f"symopt: error: {err}", file=sys.stderr)
-        return EXIT_USER_ERROR
+        return _user_error(str(err))
+    except BrokenPipeError:  # ``symopt show RUN | head``: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as err:
+        if err.filename is None:
+            raise
+        return _user_error(f"cannot use {err.filename}: {err.strerror or err}")
     except Exception as err:
         from proxy_tasks import TaskError
 
         if not isinstance(err, TaskError):
             raise
-        print(f"symopt: error: {err}", file=sys.stderr)
-        return EXIT_USER_ERROR
+        return _user_error(str(err))
     except KeyboardInterrupt:
         print("symopt: interrupted", file=sys.stderr)
         return 130
+
+
+def _user_error(message: str) -> int:
+    print(f"symopt: error: {message}", file=sys.stderr)
+    return EXIT_USER_ERROR
 
 
 if __name__ == "__main__":

@@ -6,7 +6,11 @@ A mistake in the user's input raises ``SymoptError``; ``symopt.cli.main`` prints
 from __future__ import annotations
 
 import argparse
+import json
+import math
+import os
 import sys
+from contextlib import suppress
 from pathlib import Path
 
 from symopt.errors import SymoptError
@@ -49,6 +53,22 @@ def load_program(spec: str):
     return parse(record.program, source=f"{run_dir}#{record.id}")
 
 
+def strict_json(value, indent: int | None = None) -> str:
+    """``value`` as standard JSON: NaN and +-inf (which strict parsers reject) become ``null``;
+    the record's status says why a number is missing."""
+    return json.dumps(_finite_or_none(value), indent=indent, allow_nan=False)
+
+
+def _finite_or_none(value):
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite_or_none(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_or_none(item) for item in value]
+    return value
+
+
 def _positive_int(option: str, text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise SymoptError(f"{option} expects a positive whole number or auto; got {text!r}")
@@ -70,11 +90,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     exporter = to_torch_source if args.to == "torch" else to_optax_source
     if args.with_test and not args.output:
         raise SymoptError("--with-test writes test_<module>.py beside the module: give -o FILE.py")
+    module = Path(args.output or "")
+    if args.with_test and not module.stem.isidentifier():  # checked before anything is written
+        raise SymoptError(f"{args.output}: --with-test needs a module name that Python imports")
     _write_output(exporter(program, title=title), args.output)
     if args.with_test:
-        module = Path(args.output)
-        if not module.stem.isidentifier():
-            raise SymoptError(f"{args.output}: --with-test needs a module name that Python imports")
         test = selftest_source(program, args.to, module.stem, title=title)
         _write_output(test, str(module.with_name(f"test_{module.stem}.py")))
     return 0
@@ -90,8 +110,6 @@ def _get_task(name: str, size: int, seed: int | None):
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    import json
-
     programs = [load_program(spec) for spec in args.programs]  # every parse error before compiling
     task = _get_task(args.task, args.size, args.seed)
     from symopt.execution.evaluator import Evaluator
@@ -103,7 +121,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if args.json:
             record = {"program": spec, "task": task.name, "size": task.size, "seed": task.seed}
             record |= {k: v for k, v in result.__dict__.items() if k != "losses"}
-            print(json.dumps(record), flush=True)
+            print(strict_json(record), flush=True)
             continue
         line = (
             f"{spec:<{width}}  fitness={result.fitness:.4f}  {task.metric_name}  "
@@ -115,10 +133,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    import json
-
     from symopt.bench import run_bench, summary
 
+    if args.memory_candidates < args.candidates:
+        raise SymoptError(
+            f"--memory-candidates ({args.memory_candidates}) must be at least --candidates "
+            f"({args.candidates}): the memory check runs over the same stream, then further"
+        )
     quiet = args.json
     result = run_bench(
         args.task,
@@ -126,7 +147,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         memory_candidates=args.memory_candidates,
         progress=(lambda message: None) if quiet else (lambda m: print(m, file=sys.stderr)),
     )
-    print(json.dumps(result.as_dict()) if args.json else summary(result))
+    print(strict_json(result.as_dict()) if args.json else summary(result))
     return 0
 
 
@@ -140,8 +161,18 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.address:
         backend = {"kind": "ray", "address": args.address}
         config = config.updated({"backend": backend}, source="--address")
+    from symopt.store import DB_NAME, StoreWriteError
+
     campaign = Campaign(config, resume=args.resume, show_progress=not args.quiet)
-    outcome = campaign.run()
+    try:
+        outcome = campaign.run()
+    except StoreWriteError as err:
+        if not (config.run_dir / DB_NAME).exists():
+            raise
+        raise SymoptError(
+            f"{err}; once it can be written again, resume with: symopt search {args.config} "
+            f"--out {config.run_dir} --resume"
+        ) from None
     run_dir = outcome.run_dir
     if outcome.interrupted:
         print(
@@ -162,25 +193,21 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    import json
-
     from symopt.show import render, summarize
     from symopt.store import RunStore
 
     with RunStore.open_readonly(Path(args.run_dir)) as store:
         summary = summarize(store, args.top)
-    print(json.dumps(summary, indent=1) if args.json else render(summary))
+    print(strict_json(summary, indent=1) if args.json else render(summary))
     return 0
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    import json
-
     from symopt.analysis.report import analyze, render
 
     program = load_program(args.program)
     report = analyze(program, _judge_probes(args))
-    print(json.dumps(report, indent=1) if args.json else render(report))
+    print(strict_json(report, indent=1) if args.json else render(report))
     return 0
 
 
@@ -240,13 +267,25 @@ def cmd_funnel(args: argparse.Namespace) -> int:
 
 
 def _write_output(text: str, output: str | None) -> None:
+    """``text`` on stdout, or into the file ``output``: written beside it first and moved into
+    place, so a full disk or a read-only folder leaves any earlier file as it was."""
     if output is None:
         sys.stdout.write(text)
         return
     path = Path(output)
     if not path.parent.is_dir():
         raise SymoptError(f"{output}: the folder {path.parent} does not exist")
-    path.write_text(text, encoding="utf-8")
+    if path.is_dir():
+        raise SymoptError(f"{output}: is a folder; give a file name")
+    tmp = path.with_name(f".{path.name}.writing")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as err:
+        with suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise SymoptError(f"cannot write {output}: {err.strerror or err}") from None
     print(f"wrote {output}", file=sys.stderr)
 
 
@@ -258,8 +297,6 @@ def _task_spec(text: str) -> tuple[str, int]:
 
 
 def cmd_benchmark(args: argparse.Namespace) -> int:
-    import json
-
     from symopt.benchmark import plot, render_table, run_benchmark
 
     programs = {_program_title(spec): load_program(spec) for spec in args.programs}
@@ -280,5 +317,5 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     )
     if args.plot:
         plot(result, Path(args.plot))
-    print(json.dumps(result.as_dict()) if args.json else render_table(result))
+    print(strict_json(result.as_dict()) if args.json else render_table(result))
     return 0

@@ -11,13 +11,20 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
+import tempfile
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import ray
-from ray.exceptions import GetTimeoutError, RayActorError, RayTaskError
+from ray.exceptions import AuthenticationError, GetTimeoutError, RayActorError, RayTaskError
 
 from symopt.backends.jobs import EvaluationWorker, Job, JobResult, TaskSpec
+from symopt.backends.reaper import start_reaper, stop_reaper
 from symopt.errors import SymoptError
+
+_reaper = None  # the reaper of the local instance this process started, if any
 
 # One evaluation uses one core: keep XLA from spreading each actor over every core.
 _ACTOR_ENV = {"XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false", "OMP_NUM_THREADS": "1"}
@@ -110,7 +117,7 @@ class RayBackend:
             ray.kill(actor)
         self.actors, self.pending = [], {}
         if self.owns_ray:
-            ray.shutdown()
+            stop_ray()
 
 
 def start_ray(address: str | None) -> bool:
@@ -121,10 +128,11 @@ def start_ray(address: str | None) -> bool:
         return False
     if address:
         _check_reachable(address)
+        _join(address)
+        return False
+    global _reaper
+    _reaper = start_reaper()  # before ray.init: Ctrl-C during start-up leaves processes too
     try:
-        if address:
-            ray.init(address=address, logging_level="ERROR", log_to_driver=False)
-            return False
         ray.init(  # "local": a new instance, even if a cluster runs on this machine
             address="local",
             num_cpus=os.cpu_count(),
@@ -132,10 +140,76 @@ def start_ray(address: str | None) -> bool:
             logging_level="ERROR",
             log_to_driver=False,
         )
-        return True
     except (ConnectionError, RuntimeError, ValueError) as err:
-        where = f"the Ray cluster at {address}" if address else "a local Ray instance"
-        raise SymoptError(f"cannot start or reach {where}: {' '.join(str(err).split())}") from None
+        stop_ray()
+        reason = " ".join(str(err).split())
+        raise SymoptError(f"cannot start a local Ray instance: {reason}") from None
+    except BaseException:
+        stop_ray()
+        raise
+    return True
+
+
+def stop_ray() -> None:
+    """Shut down the local instance ``start_ray`` started, and let its reaper sweep up after it
+    (see ``symopt.backends.reaper``)."""
+    global _reaper
+    try:
+        ray.shutdown()
+    finally:
+        stop_reaper(_reaper)
+        _reaper = None
+
+
+def _join(address: str) -> None:
+    """``ray.init(address)``, with Ray's own stderr held back while it connects: a cluster that
+    rejects this machine's token makes Ray's core print one warning per retry for half a minute
+    before a misleading "failed to connect"; that becomes one line saying how to give the token.
+    What Ray printed is passed on when the connection works or fails for another reason."""
+    with _held_stderr() as held:
+        try:
+            ray.init(address=address, logging_level="ERROR", log_to_driver=False)
+            error = None
+        except AuthenticationError:
+            error = _TOKEN_REQUIRED.format(address=address)
+        except (ConnectionError, RuntimeError, ValueError) as err:
+            error = f"cannot reach the Ray cluster at {address}: {' '.join(str(err).split())}"
+    if error is not None and "InvalidAuthToken" in held.text:
+        error = _TOKEN_REQUIRED.format(address=address)
+    elif held.text:
+        sys.stderr.write(held.text)
+    if error is not None:
+        raise SymoptError(error)
+
+
+_TOKEN_REQUIRED = (
+    "the Ray cluster at {address} requires token authentication and this machine has no or "
+    "another token: run 'ray get-auth-token' on its head node and give that token here as "
+    "RAY_AUTH_TOKEN=<token> (or RAY_AUTH_TOKEN_PATH=<file>, or in ~/.ray/auth_token), with "
+    "RAY_AUTH_MODE=token"
+)
+
+
+class _Held:
+    text = ""
+
+
+@contextmanager
+def _held_stderr() -> Iterator[_Held]:
+    """Send file descriptor 2 (where Ray's C++ core writes) to a temporary file for the block."""
+    held = _Held()
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield held
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            held.text = sink.read().decode("utf-8", "replace")
 
 
 def _check_reachable(address: str, timeout: float = 5.0) -> None:
@@ -201,4 +275,4 @@ def map_on_ray(worker_class, jobs, workers="auto", address=None, on_result=None)
         for actor in actors:
             ray.kill(actor)
         if owns_ray:
-            ray.shutdown()
+            stop_ray()

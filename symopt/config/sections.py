@@ -98,7 +98,9 @@ class BudgetSettings(Section):
     max_evaluations: Annotated[Int, Field(ge=1)] | None = None
     """Stop after this many programs have been evaluated (cache hits included); null = no limit."""
     max_seconds: Annotated[Float, Field(gt=0)] | None = None
-    """Stop after this many seconds of wall-clock time; null = no limit."""
+    """Stop after this many seconds of wall-clock time, counted over every session of the run:
+    ``--resume`` continues the clock (raise the limit in the config to search longer); null = no
+    limit."""
 
     @model_validator(mode="after")
     def _some_limit(self) -> BudgetSettings:

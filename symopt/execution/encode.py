@@ -11,9 +11,11 @@ held broadcast over the vector, so Trees and Scalars share one register file. Re
 A statement writes a fresh register, except the statement that produces a state slot's next
 value, which writes the slot's own register when no later statement still reads the slot's old
 value. Other slots get an exact copy (``mul(x, 1.0)``) at the end of the body, through fresh
-registers when slots are permuted. So no state ever moves between steps, and each program is a
-table of ``(op, dst, a, b, c)`` rows plus the initial register values. Dead statements and dead
-state slots are dropped first (``symopt.analysis.liveness``).
+registers when slots are permuted, and after a copy of the update when the update is a slot's
+old value (so the code has room for one row more than statements and copies). So no state ever
+moves between steps, and each program is a table of ``(op, dst, a, b, c)`` rows plus the initial
+register values. Dead statements and dead state slots are dropped first
+(``symopt.analysis.liveness``).
 """
 
 from __future__ import annotations
@@ -135,10 +137,11 @@ def encode(program: Program, layout: Layout) -> Encoded:
         dst = state_reg[program.states[direct[i]]] if i in direct else build.temp()
         build.emit(stmt.op, dst, args)
         env[stmt.target] = dst
-    _copy_states(program, env, state_reg, build)
-    code = np.zeros((layout.max_statements + 2 * layout.max_states, 5), np.int32)
-    code[: len(build.rows)] = build.rows
-    return Encoded(code, len(build.rows), build.init, env[program.returns[0]])
+    update = _copy_states(program, env, state_reg, build)
+    code = np.zeros((layout.max_statements + 2 * layout.max_states + 1, 5), np.int32)
+    if build.rows:  # a program may have no statement at all (``return g``)
+        code[: len(build.rows)] = build.rows
+    return Encoded(code, len(build.rows), build.init, update)
 
 
 def _direct_producers(program: Program) -> dict[int, int]:
@@ -162,14 +165,20 @@ def _old_value_read_after(program: Program, state: str, k: int) -> bool:
     return state in program.returns  # read at the end of the step, as an output
 
 
-def _copy_states(program, env, state_reg, build: _Builder) -> None:
-    """Exact copies (``x * 1.0``) of the next values that were not written in place."""
+def _copy_states(program, env, state_reg, build: _Builder) -> int:
+    """Exact copies (``x * 1.0``) of the next values that were not written in place; returns the
+    register of the update, itself copied first when it is a slot's old value that a copy
+    overwrites (``return m, g``: the update is the incoming ``m``)."""
     moves = [
         (state_reg[name], env[new])
         for name, new in zip(program.states, program.returns[1:], strict=True)
         if env[new] != state_reg[name]
     ]
     one = build.constant(1.0) if moves else 0
+    update = env[program.returns[0]]
+    if any(dst == update for dst, _ in moves):
+        update = build.temp()
+        build.emit("mul", update, [env[program.returns[0]], one])
     if any(src in state_reg.values() for _, src in moves):  # a permutation: go through temps
         staged = []
         for dst, src in moves:
@@ -178,3 +187,4 @@ def _copy_states(program, env, state_reg, build: _Builder) -> None:
         moves = staged
     for dst, src in moves:
         build.emit("mul", dst, [src, one])
+    return update

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from symopt.errors import SymoptError
 from symopt.report.data import load_run
 from symopt.report.fitness import fitness_figure
 from symopt.report.funnel import funnel_figure
@@ -33,18 +34,22 @@ def make_report(
     the lineage diffs and the config. Returns the path of ``index.html``.
 
     The run is only read (a search may still be writing it). Raises ``SymoptError`` when
-    ``run_dir`` is not a run.
+    ``run_dir`` is not a run or ``out_dir`` cannot be written.
     """
     run_dir = Path(run_dir)
     out_dir = Path(out_dir) if out_dir is not None else run_dir / "report"
     data = load_run(run_dir)
     log(f"read {data.judged} candidates from {run_dir}")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for title, (file, figure) in FIGURES.items():
-        figure(data, out_dir / file)
-        log(f"  {title}: {out_dir / file}")
-    page = out_dir / PAGE
-    files = {title: file for title, (file, _) in FIGURES.items()}
-    write_atomically(page, render_page(data, files))
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for title, (file, figure) in FIGURES.items():
+            figure(data, out_dir / file)
+            log(f"  {title}: {out_dir / file}")
+        page = out_dir / PAGE
+        files = {title: file for title, (file, _) in FIGURES.items()}
+        write_atomically(page, render_page(data, files))
+    except OSError as err:  # a read-only folder, a full disk: the run itself is only read
+        reason = err.strerror or err
+        raise SymoptError(f"cannot write the report into {out_dir}: {reason}") from None
     log(f"report: {page}")
     return page

@@ -18,6 +18,7 @@ from symopt.report.style import (
     sample_points,
     save,
 )
+from symopt.stats import NOT_TRAINED
 
 DOTS = {
     "ok": ("0.55", "completed run"),
@@ -29,11 +30,12 @@ def fitness_figure(data: RunData, path: Path) -> Path:
     """Best fitness so far (over completed runs, status ``ok``) and the rolling median of the
     last ``W`` results against candidates judged.
 
-    The median is over every result the evolution was told (cache hits and failures included,
-    failures at the task's worst fitness), so it follows the population's median. The y-range
-    is fitted to the completed runs and the median (the lowest 2% of each trimmed): failures at
-    the worst fitness and the partial scores of hurdle stops would flatten the curves; the
-    figure says how many results lie below.
+    The median is over trained results only (failures included, at the task's worst fitness):
+    a cache hit repeats a stored fitness, mostly a good one that the evolution keeps proposing
+    again, so counting hits would pull the median up to the best line. The y-range is fitted to
+    the completed runs and the median (the lowest 2% of each trimmed): failures at the worst
+    fitness and the partial scores of hurdle stops would flatten the curves; the figure says
+    how many results lie below.
     """
     fig, ax = new_figure()
     ax.set_title("Search fitness: best so far and median of recent results")
@@ -59,21 +61,19 @@ def fitness_figure(data: RunData, path: Path) -> Path:
                 label=label,
                 zorder=1,
             )
-    window = rolling_window(data.judged, data.population)
-    points = sample_points(data.judged)
-    medians = [np.median(values[max(0, i - window + 1) : i + 1]) for i in points]
+    x, medians, window = trained_median(c.seq, c.status, values, data.population)
     ax.plot(
-        c.seq[points],
+        x,
         medians,
         color="tab:blue",
         linewidth=1.3,
-        label=f"median of the last {window} results",
+        label=f"median of the last {window} trained results (cache hits left out)",
         zorder=3,
     )
     _best_line(ax, c.seq, np.where(c.status == "ok", values, -np.inf))
     mark_restarts(ax, [e.seq for e in data.restarts])
     focus_ylim(ax, np.concatenate([_trimmed(values[c.status == "ok"]), _trimmed(medians)]))
-    _note_below(ax, values[~np.isin(c.status, ("cached", "rejected"))], worst)
+    _note_below(ax, values[~np.isin(c.status, NOT_TRAINED)], worst)
     if data.judged < 2:
         ax.text(
             0.5,
@@ -86,6 +86,19 @@ def fitness_figure(data: RunData, path: Path) -> Path:
     fig.legend(loc="outside lower center", ncols=3, fontsize=8.5, frameon=False)
     ax.grid(alpha=0.3)
     return save(fig, path)
+
+
+def trained_median(
+    seq: np.ndarray, status: np.ndarray, values: np.ndarray, population: int
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """``(x, median, window)``: the rolling median of the last ``window`` trained results (not
+    ``NOT_TRAINED``: cache hits, probe rejections), at the ``seq`` of each."""
+    trained = np.flatnonzero(~np.isin(status, NOT_TRAINED))
+    window = rolling_window(len(trained), population)
+    points = sample_points(len(trained))
+    got = values[trained]
+    medians = np.array([np.median(got[max(0, i - window + 1) : i + 1]) for i in points])
+    return seq[trained[points]], medians, window
 
 
 def _trimmed(values) -> np.ndarray:

@@ -70,11 +70,12 @@ def _stage(ax, stage: dict, metric: str | None) -> None:
             label="program: went on" if went_on else "program: stopped",
             zorder=3,
         )
+    baselines = {}
     for name, (label, style, color, width) in BASELINES.items():
         fitness = stage["baselines"][name]["fitness"]
         if fitness is not None and math.isfinite(fitness):
             ax.axhline(fitness, linestyle=style, color=color, linewidth=width, label=label)
-            values.append(fitness)
+            baselines[name] = fitness
     ax.set_xticks(
         range(len(programs)),
         [f"#{e['id']}" for e in programs],
@@ -82,5 +83,27 @@ def _stage(ax, stage: dict, metric: str | None) -> None:
         fontsize=8,
     )
     ax.set_xlim(-0.7, len(programs) - 0.3)
-    focus_ylim(ax, np.array(values), pad=0.3)
+    shown, outside = y_range_values(values, baselines)
+    focus_ylim(ax, np.array(shown), pad=0.3)
+    if outside:
+        notes = ", ".join(f"{BASELINES[n][0].split(',')[0]} {f:.4g}" for n, f in outside.items())
+        ax.text(0.02, 0.02, f"off the y-range: {notes}", transform=ax.transAxes, fontsize=8,
+                color="0.35")  # fmt: skip
     ax.grid(alpha=0.3, axis="y")
+
+
+def y_range_values(
+    programs: list[float], baselines: dict[str, float]
+) -> tuple[list[float], dict[str, float]]:
+    """``(values the y-range is fitted to, baselines left off it)``. The range holds the
+    programs and AdamW (the bar they must beat); another baseline joins it unless it would
+    stretch the range past three times its span (a seed program that barely trains would squash
+    every program and the bar into one line); those left off are named on the panel."""
+    core = [*programs, *[baselines[n] for n in ("adamw",) if n in baselines]]
+    if not core:
+        return list(baselines.values()), {}
+    low, high = min(core), max(core)
+    span = high - low or max(abs(high) * 0.01, 1e-3)
+    outside = {n: f for n, f in baselines.items()
+               if n != "adamw" and not low - span <= f <= high + span}  # fmt: skip
+    return core + [f for n, f in baselines.items() if n != "adamw" and n not in outside], outside

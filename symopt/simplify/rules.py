@@ -39,8 +39,16 @@ _CANDIDATE_OPS = [
 
 
 def float32(value) -> float:
-    """``value`` rounded to float32, as the shortest decimal that reads back to it."""
-    return float(str(np.float32(value)))
+    """``value`` rounded to float32, as the shortest decimal that reads back to it (``inf`` past
+    float32's range, without numpy's overflow warning)."""
+    with np.errstate(over="ignore"):
+        return float(str(np.float32(value)))
+
+
+def representable(value: float) -> bool:
+    """Whether a combined constant can stand in program text, which has no spelling for ``inf``
+    or ``nan``: ``g * 1e30 * 1e30`` stays as it is rather than become ``g * inf``."""
+    return bool(np.isfinite(value))
 
 
 @dataclass(frozen=True)
@@ -104,7 +112,7 @@ def fold_constants(ctx: Context) -> Iterator[Rewrite]:
             continue
         with np.errstate(all="ignore"):
             value = float32(op.jax(np, *(np.float32(a) for a in stmt.args)))
-        if not np.isfinite(value):
+        if not representable(value):
             continue
         candidate = substitute(ctx.program, stmt.target, value)
         if candidate is not None:
@@ -134,6 +142,8 @@ def fold_interp(ctx: Context) -> Iterator[Rewrite]:
             if len(combo) != 2 or x == y or set(combo) != {x, y}:
                 continue
             c = float32(combo[y])
+            if not representable(c):
+                continue
             new = Statement(stmt.target, "interp", (x, y, c))
             reason = (
                 f"interp of interp with constant weights: "
@@ -177,6 +187,8 @@ def merge_scalings(ctx: Context) -> Iterator[Rewrite]:
         if inner is None:
             continue
         x, factor = inner[0], float32(inner[1] * outer[1])
+        if not representable(factor):
+            continue
         if factor == 1.0:
             candidate = substitute(ctx.program, stmt.target, x)
             new_text = ctx.show(x)

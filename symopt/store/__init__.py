@@ -37,7 +37,7 @@ A single ``add_evaluation`` takes 0.05 ms; ``top(10)`` 0.07 ms,
 
 from symopt.store.files import CONFIG_NAME, DB_NAME, LOCK_NAME
 from symopt.store.records import Checkpoint, EvaluationRecord, Event
-from symopt.store.run_store import KEEP_CHECKPOINTS, RunStore
+from symopt.store.run_store import KEEP_CHECKPOINTS, RunStore, StoreWriteError
 from symopt.store.schema import SCHEMA_VERSION
 
 __all__ = [
@@ -50,4 +50,5 @@ __all__ = [
     "EvaluationRecord",
     "Event",
     "RunStore",
+    "StoreWriteError",
 ]

@@ -33,12 +33,22 @@ from symopt.store.schema import check_schema, connect
 KEEP_CHECKPOINTS = 3
 RESERVED_META = ("schema_version", "config_hash", "created", "symopt_version")
 _PAGE = 1000
+_MAX_SQL_INT = 2**63 - 1
 
 _INSERT_EVALUATION = (
     f"INSERT INTO evaluations ({EVALUATION_COLUMNS}, program_key) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _SELECT_EVALUATION = f"SELECT {EVALUATION_COLUMNS} FROM evaluations"
+
+
+class StoreWriteError(SymoptError):
+    """The run directory cannot be written (a full disk, a read-only folder). Every transaction
+    committed before is kept; the run can be resumed once the cause is fixed."""
+
+
+def _why(err: Exception) -> str:
+    return (err.strerror if isinstance(err, OSError) else None) or str(err)
 
 
 class RunStore:
@@ -78,14 +88,20 @@ class RunStore:
         )
         if db.exists():
             raise already
-        run_dir.mkdir(parents=True, exist_ok=True)
-        lock = acquire_lock(run_dir)
+        try:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            lock = acquire_lock(run_dir)
+        except OSError as err:
+            raise StoreWriteError(f"cannot create a run in {run_dir}: {_why(err)}") from None
         try:
             if db.exists():  # created by another process since the check above
                 raise already
             write_atomically(run_dir / CONFIG_NAME, config_yaml)
             build_database(db, config_hash)
             return cls(run_dir, connect(db, readonly=False), lock, readonly=False)
+        except (OSError, sqlite3.Error) as err:
+            release_lock(lock)
+            raise StoreWriteError(f"cannot create a run in {run_dir}: {_why(err)}") from None
         except BaseException:
             release_lock(lock)
             raise
@@ -111,11 +127,16 @@ class RunStore:
             raise SymoptError(f"{run_dir} is not a symopt run: it has no {DB_NAME}")
         if not (run_dir / CONFIG_NAME).is_file():
             raise SymoptError(f"{run_dir} is not a complete symopt run: {CONFIG_NAME} is missing")
-        lock = None if readonly else acquire_lock(run_dir)
+        try:
+            lock = None if readonly else acquire_lock(run_dir)
+        except OSError as err:
+            raise StoreWriteError(f"cannot open {run_dir} for writing: {_why(err)}") from None
         conn = None
         try:
             try:
                 conn = connect(db, readonly=readonly)
+            except sqlite3.OperationalError as err:
+                raise StoreWriteError(f"cannot open {db}: {_why(err)}") from None
             except sqlite3.DatabaseError as err:
                 raise SymoptError(f"{db} is not a symopt run database ({err})") from err
             check_schema(conn, db)
@@ -159,11 +180,13 @@ class RunStore:
         if self.readonly:
             raise SymoptError(f"{self.run_dir} is open read-only")
         depth = self._depth
-        self._conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT s{depth}")
+        with self._write_errors():
+            self._conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT s{depth}")
         self._depth = depth + 1
         try:
-            yield
-            self._conn.execute("COMMIT" if depth == 0 else f"RELEASE s{depth}")
+            with self._write_errors():
+                yield
+                self._conn.execute("COMMIT" if depth == 0 else f"RELEASE s{depth}")
         except BaseException:
             if depth == 0:
                 if self._conn.in_transaction:
@@ -174,6 +197,18 @@ class RunStore:
             raise
         finally:
             self._depth = depth
+
+    @contextmanager
+    def _write_errors(self) -> Iterator[None]:
+        """SQLite's disk errors (full, read-only, I/O) as one ``StoreWriteError`` sentence; the
+        failed transaction is rolled back, the ones before it stay."""
+        try:
+            yield
+        except sqlite3.OperationalError as err:
+            raise StoreWriteError(
+                f"cannot write to the run database {self.run_dir / DB_NAME}: {_why(err)}; "
+                "everything stored before is kept"
+            ) from None
 
     # -- evaluations ----------------------------------------------------------------------------
 
@@ -215,6 +250,8 @@ class RunStore:
 
     def get(self, id: int) -> EvaluationRecord:
         """The record with ``id``; ``SymoptError`` if there is none."""
+        if not -_MAX_SQL_INT <= id <= _MAX_SQL_INT:
+            raise SymoptError(f"{self.run_dir} has no evaluation with id {id} ({self._range()})")
         row = self._conn.execute(f"{_SELECT_EVALUATION} WHERE id = ?", (id,)).fetchone()
         if row is None:
             raise SymoptError(f"{self.run_dir} has no evaluation with id {id} ({self._range()})")
@@ -229,6 +266,7 @@ class RunStore:
         ties by lower id, NaN fitness last."""
         if k <= 0:
             return []
+        k = min(k, _MAX_SQL_INT)  # SQLite integers are 64-bit; a larger k means "all"
         if status is None:
             sql, args = f"{_SELECT_EVALUATION} ORDER BY fitness DESC, id LIMIT ?", (k,)
         else:

@@ -2,11 +2,15 @@
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import ray
+import yaml
 
 from symopt.backends import TaskSpec
 from symopt.campaign import Campaign
@@ -109,3 +113,52 @@ def test_the_benchmark_on_two_ray_workers_matches_local(ray_instance):
         for a, b in zip(ray_entry.sweep, local_entry.sweep, strict=True):
             assert a.fitness == pytest.approx(b.fitness, abs=2 / 114)  # XLA threads may differ
     assert ray.is_initialized()  # joined the test's instance, did not shut it down
+
+
+def _descendants(pid: int) -> set[tuple[int, str]]:
+    """``(pid, command name)`` of every process below ``pid``, from ``ps``."""
+    table = [line.split(None, 2) for line in
+             subprocess.run(["ps", "-eo", "pid=,ppid=,comm="], capture_output=True, text=True,
+                            check=True).stdout.splitlines()]  # fmt: skip
+    children: dict[int, list[tuple[int, str]]] = {}
+    for child, parent, name in table:
+        children.setdefault(int(parent), []).append((int(child), name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child[0])
+    return found
+
+
+def _alive(processes: set[tuple[int, str]]) -> set[tuple[int, str]]:
+    running = subprocess.run(["ps", "-eo", "pid=,comm="], capture_output=True, text=True,
+                             check=True).stdout.split("\n")  # fmt: skip
+    now = {(int(p), n) for p, n in (line.split(None, 1) for line in running if line.strip())}
+    return processes & now
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="the reaper needs /proc (Linux)")
+def test_killing_the_driver_leaves_no_ray_process(tmp_path):
+    """SIGKILL of a search that started its own Ray instance: every process it started ends."""
+    config = tmp_path / "c.yaml"
+    data = {**SMOKE, "budget": {"max_evaluations": 100_000}, "backend": {"kind": "ray"}}
+    config.write_text(yaml.safe_dump(data))
+    driver = subprocess.Popen(
+        [sys.executable, "-m", "symopt.cli", "search", str(config), "--out",
+         str(tmp_path / "run"), "--quiet"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while not any(name.startswith("ray::") for _, name in _descendants(driver.pid)):
+            assert time.monotonic() < deadline and driver.poll() is None, "no Ray worker started"
+            time.sleep(0.5)
+        started = _descendants(driver.pid)  # the reaper included: it ends once done
+    finally:
+        driver.kill()
+        driver.wait()
+    deadline = time.monotonic() + 30
+    while _alive(started) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not _alive(started), f"left running: {sorted(_alive(started))}"

@@ -22,12 +22,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_search_joins_an_existing_cluster(tmp_path):
-    # `ray start` enables token authentication (Ray >= 2.52); a client joins with the same
-    # mode and finds the token in ~/.ray/auth_token, as a user on the head node would.
+def test_search_joins_an_existing_cluster(tmp_path, private_home):
+    """A token-authenticated cluster (Ray's default since 2.52): a client with the head's token
+    in ~/.ray/auth_token joins, as a user on the head node would; one without it is told in one
+    line how to give it. ``private_home`` keeps every token out of the user's home."""
     env = {**os.environ, "RAY_AUTH_MODE": "token"}
     port = free_port()
     ray_cli = shutil.which("ray") or str(Path(sys.executable).parent / "ray")
+    subprocess.run([ray_cli, "get-auth-token", "--generate"], env=env, check=True,
+                   capture_output=True, timeout=120)  # fmt: skip
+    assert (private_home / ".ray" / "auth_token").is_file()
     head = subprocess.Popen(
         [ray_cli, "start", "--head", "--block", f"--port={port}", "--num-cpus=2",
          "--include-dashboard=false", "--node-ip-address=127.0.0.1"],
@@ -51,6 +55,15 @@ def test_search_joins_an_existing_cluster(tmp_path):
             assert store.count() >= 60
             workers = {r.worker for r in store.iter_evaluations()} - {""}
         assert len(workers) == 1  # smoke.yaml asks for one worker
+        stranger = tmp_path / "stranger"  # a home without the cluster's token, as in the issue
+        stranger.mkdir()
+        env = {**os.environ, "HOME": str(stranger)}
+        command[command.index(str(out))] = str(tmp_path / "refused")
+        refused = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
+        assert refused.returncode == 2
+        assert refused.stderr.count("\n") == 1 and "Traceback" not in refused.stderr
+        assert "requires token authentication" in refused.stderr
+        assert "RAY_AUTH_TOKEN" in refused.stderr
     finally:
         head.terminate()
         head.wait(timeout=60)

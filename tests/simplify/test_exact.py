@@ -128,3 +128,12 @@ def test_random_walks_from_adamw_stay_valid_equivalent_and_no_longer():
         assert len(result.body) <= len(program.body)
         up_to_eps = any("up to the protected epsilon" in line for line in lines)
         assert equivalent(program, result, up_to_eps), to_text(program)
+
+
+@pytest.mark.parametrize("factor", ["1e+30", "1e+308"])
+def test_scalings_that_overflow_float32_stay_as_they_are(factor):
+    """Program text has no spelling for ``inf``: ``g * 1e30 * 1e30`` must not become ``g * inf``."""
+    text = f"def train(w, g, lr):\n    a = g * {factor}\n    u = a * {factor}\n    return u\n"
+    _, result, _ = simplify(text)
+    assert parse(to_text(result)) == result
+    assert "inf" not in to_text(result)
