@@ -23,7 +23,8 @@ def test_the_stop_rule_counts_checks_without_a_new_best():
 def test_a_search_stores_and_shows_its_meta_validation_curve(tmp_path, capsys):
     out = tmp_path / "run"
     meta = {"task": {"name": "cancer_mlp", "size": 1}, "every": 10}
-    config = write_config(tmp_path, meta_validation=meta)
+    # without re-evaluation the search fitness is the single-seed one the meta check repeats
+    config = write_config(tmp_path, meta_validation=meta, reevaluation={"seeds": 0})
     assert main(["search", config, "--out", str(out), "--quiet"]) == 0
     capsys.readouterr()
     assert main(["show", str(out), "--json"]) == 0

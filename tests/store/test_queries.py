@@ -62,16 +62,6 @@ def test_lineage_walks_back_to_a_record_without_parent(store, make_record):
         store.lineage(42)
 
 
-def test_find_by_program_matches_exact_text_and_returns_the_first(store, make_record):
-    store.add_evaluation(make_record(0))
-    first = store.add_evaluation(make_record(1, fitness=0.3))
-    store.add_evaluation(make_record(1, fitness=0.3, status="cached"))
-    text = make_record(1).program
-    assert store.find_by_program(text).id == first
-    assert store.find_by_program(text + " ") is None
-    assert store.find_by_program(text.replace("g", "x")) is None
-
-
 def test_get_names_a_missing_id(store, make_record):
     with pytest.raises(SymoptError, match="no evaluation with id 1 .it has no evaluations yet."):
         store.get(1)
