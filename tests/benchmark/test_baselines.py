@@ -44,7 +44,7 @@ def test_schedule_free_is_scored_at_its_averaged_point(task):
     """The score equals the loss of ``schedule_free_eval_params``, not of the raw iterate."""
     entry = baseline("Schedule-Free-AdamW")
     seeded = dataclasses.replace(task, seed=1000)
-    optimizer = entry.make(seeded, jnp.float32(1e-2), jnp.float32(0.0))
+    optimizer = entry.make(seeded, jnp.float32(0.1), jnp.float32(0.0))
     params = seeded.init_params()
     state = optimizer.init(params)
     data = seeded.train_data()
@@ -56,6 +56,6 @@ def test_schedule_free_is_scored_at_its_averaged_point(task):
     averaged = -float(scored.fitness(optax.contrib.schedule_free_eval_params(state, params),
                                      scored.val_data()))  # fmt: skip
     raw = -float(scored.fitness(params, scored.val_data()))
-    score = BaselineTrainer(task, entry).score(1e-2, 0.0, 1000, "validation")
+    score = BaselineTrainer(task, entry).score(0.1, 0.0, 1000, "validation")
     assert score.loss == pytest.approx(averaged, rel=1e-3)
-    assert abs(averaged - raw) > 1e-4
+    assert abs(averaged - raw) > 0.005
