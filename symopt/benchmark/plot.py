@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 
 from symopt.benchmark.result import BenchmarkResult
-from symopt.report.style import new_figure, save
 
 PROGRAM_COLOR = "tab:blue"
 BASELINE_COLOR = "0.55"
@@ -21,6 +20,9 @@ def plot(result: BenchmarkResult, path: str | Path) -> Path:
     Programs are blue, baselines grey; each point is labelled with its chosen lr, and each
     panel's y-range is fitted to its points.
     """
+    # imported here: symopt.report imports the funnel, which imports this package's baselines
+    from symopt.report.style import new_figure, save
+
     count = len(result.tasks)
     cols = min(count, 3)
     rows = math.ceil(count / cols)

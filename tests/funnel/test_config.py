@@ -55,6 +55,11 @@ BAD_CONFIGS = [
     ({"baselines": {"lion_lrs": []}}, "baselines.lion_lrs: must not be empty"),
     ({"baselines": {"adamw_lrs": [0.0]}}, "baselines.adamw_lrs[0]: must be greater than 0, got 0"),
     ({"top": 0}, "top: must be at least 1, got 0"),
+    ({"seeds": 1}, "seeds: must be at least 2, got 1"),
+    ({"lr_factors": [0.0]}, "lr_factors[0]: must be greater than 0, got 0"),
+    ({"lr_factors": [1.0, 1.0]}, "lr_factors[1]: repeats 1; list each factor once"),
+    ({"baselines": {"lion_weight_decays": [-0.1]}}, "baselines.lion_weight_decays[0]: must be "),
+    ({"baselines": {"weight_decay": 0.01}}, "baselines.weight_decay: unknown key"),
     ({"stages": [{"task": "cancer_mlp"}] * 2}, "stages[1]: repeats stages[0] (cancer_mlp/1); list"),
     ([1], "the top level must be a mapping of keys to values, got a list"),
 ]
