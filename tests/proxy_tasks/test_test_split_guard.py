@@ -16,6 +16,7 @@ from symopt.campaign import Campaign
 from symopt.config import config_from_dict
 from symopt.dsl import read_program
 from symopt.simplify import run_simplify
+from symopt.store import RunStore
 from tests.dsl.test_text import SEEDS
 
 NAME = "guarded_cancer"
@@ -77,6 +78,9 @@ def test_a_search_with_hurdle_and_meta_validation_never_reads_test(guarded, tmp_
     })  # fmt: skip
     outcome = Campaign(config, show_progress=False).run()
     assert outcome.trained >= 30
+    with RunStore.open_readonly(tmp_path / "run") as store:
+        assert store.events("meta_validation"), "meta-validation must have run"
+        assert any(r.status == "hurdle" for r in store.iter_evaluations())
 
 
 def test_an_ablation_never_reads_test(guarded):
