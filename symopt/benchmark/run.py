@@ -99,12 +99,14 @@ def run_benchmark(
     texts = {name: to_text(program) for name, program in programs.items()}
     tuning = tuple(proxy_tasks.tuning_seeds(seeds))
     reporting = tuple(proxy_tasks.report_seeds(seeds))
-    jobs = []
-    for task in resolved:
-        jobs += [SweepJob(task.name, task.size, name, text, factors, (None,), tuning, reporting,
-                          extend) for name, text in texts.items()]  # fmt: skip
-        jobs += [SweepJob(task.name, task.size, b.name, None, b.lrs, b.weight_decays, tuning,
-                          reporting, extend) for b in chosen]  # fmt: skip
+    jobs = [
+        SweepJob(task.name, task.size, name, text, lrs, wds, tuning, reporting, extend)
+        for task in resolved
+        for name, text, lrs, wds in [
+            *((name, text, factors, (None,)) for name, text in texts.items()),
+            *((b.name, None, b.lrs, b.weight_decays) for b in chosen),
+        ]
+    ]
     result = BenchmarkResult(
         tuning_seeds=list(tuning),
         report_seeds=list(reporting),
@@ -116,16 +118,7 @@ def run_benchmark(
     )
     start = time.perf_counter()
     outcomes = map_jobs(BenchmarkWorker, jobs, backend, workers, address, _progress(jobs, log))
-    for task in resolved:
-        entries = [
-            Entry(job.optimizer, "baseline" if job.program is None else "program", out.sweep,
-                  out.report)
-            for job, out in zip(jobs, outcomes, strict=True)
-            if (job.task, job.size) == (task.name, task.size)
-        ]  # fmt: skip
-        result.tasks.append(
-            TaskResult(task.name, task.size, task.worst_loss, reports_accuracy(task), entries)
-        )
+    result.tasks = [_task_result(task, jobs, outcomes) for task in resolved]
     judge(result)
     for task in result.tasks:
         _log_task(task, extend, log)
@@ -134,7 +127,19 @@ def run_benchmark(
     return result
 
 
-def _check_settings(seeds, extend, backend, workers, address) -> None:
+def _task_result(task: Task, jobs: list[SweepJob], outcomes: list[SweepOutcome]) -> TaskResult:
+    entries = [
+        Entry(job.optimizer, "baseline" if job.program is None else "program", out.sweep,
+              out.report)
+        for job, out in zip(jobs, outcomes, strict=True)
+        if (job.task, job.size) == (task.name, task.size)
+    ]  # fmt: skip
+    return TaskResult(task.name, task.size, task.worst_loss, reports_accuracy(task), entries)
+
+
+def _check_settings(
+    seeds: int, extend: int, backend: str, workers: int | str, address: str | None
+) -> None:
     if isinstance(seeds, bool) or not isinstance(seeds, int) or not 1 <= seeds <= MAX_SEEDS:
         raise SymoptError(f"The benchmark needs 1 <= seeds <= {MAX_SEEDS}; got {seeds!r}.")
     if isinstance(extend, bool) or not isinstance(extend, int) or extend < 0:
