@@ -4,14 +4,17 @@ Example::
 
     task = proxy_tasks.get_task("digits_mlp", size=1)
     adamw = optax.adamw(task.lr_schedule(1e-3), weight_decay=0.01)
-    proxy_tasks.train_optax(task, adamw)["fitness"]  # 0.953, the validation accuracy
+    proxy_tasks.train_optax(task, adamw)["fitness"]  # the validation accuracy
+
+Every task has train, validation and test splits; a search reads validation only
+(``task.val_data()``), the benchmark and the funnel report test (``task.scoring("test")``).
 
 See ``proxy_tasks/README.md`` for the tasks, their sizes and the contract an evaluator relies on.
 """
 
 from proxy_tasks.base import SIZES, Task
 from proxy_tasks.errors import TaskError
-from proxy_tasks.registry import get_task, task_names
+from proxy_tasks.registry import get_task, report_seeds, task_names, tuning_seeds
 from proxy_tasks.train import (
     Trainer,
     TrainOutcome,
@@ -32,7 +35,9 @@ __all__ = [
     "make_optax_trainer",
     "optax_update",
     "peak_trainer",
+    "report_seeds",
     "task_names",
     "train_loop",
     "train_optax",
+    "tuning_seeds",
 ]

@@ -10,10 +10,16 @@ one loop per task and run it with no host round trips::
         loss, grads = jax.value_and_grad(task.loss)(params, batch)
         params = <optimizer>(params, grads, lr=task.schedule(step))
     fitness = task.fitness(params, val, diverged)        # higher is better
+
+Splits: a task trains on its train split and scores ``val_data()``, which is the validation
+split, the only held-out split a search may read. ``task.scoring("test")`` is the same task
+scoring the test split instead (what the benchmark and the funnel report); ``test_data()`` reads
+the test split directly.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from dataclasses import dataclass, field
@@ -22,6 +28,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from proxy_tasks.data import SPLITS
 from proxy_tasks.models import accuracy, cross_entropy
 
 FAMILIES = ("vision", "language", "tabular")
@@ -30,6 +37,8 @@ METRICS = {
     "val_accuracy": accuracy,
     "neg_val_loss": lambda logits, labels: -cross_entropy(logits, labels),
 }
+"""Metrics by name; each is measured on the split the task scores (its name says validation
+because that is what a search sees; ``Task.scoring("test", ...)`` measures the same on test)."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +56,9 @@ class Task:
       divergence_loss: a training loss above this at any step marks the run as diverged. It is
         ``10 * ln(num_classes)``: ten times the loss of a uniform prediction.
       model: an object with ``init(key) -> params`` and ``apply(params, x) -> logits``.
-      source: an object with ``train_data``, ``val_data`` and ``get_batch`` (see ``sources``).
+      source: an object with ``train_data``, ``held_out_data`` and ``get_batch`` (``sources``).
+      split: the held-out split :meth:`val_data` returns and :meth:`fitness` therefore scores,
+        ``"validation"`` (as built) or ``"test"`` (see :meth:`scoring`).
     """
 
     name: str
@@ -63,6 +74,7 @@ class Task:
     model: Any = field(repr=False)
     source: Any = field(repr=False)
     description: str = ""
+    split: str = "validation"
 
     def init_params(self) -> dict:
         """Initial parameters: a flat dict of float32 arrays, equal on every call.
@@ -80,8 +92,41 @@ class Task:
         return self.source.train_data(self.num_steps, self.batch_size, self.seed)
 
     def val_data(self) -> dict:
-        """The whole validation set as ``{"x": inputs, "y": int32 labels}`` (cached)."""
-        return self.source.val_data()
+        """The held-out split this task scores (:attr:`split`: validation unless the task came
+        from :meth:`scoring`), whole, as ``{"x": inputs, "y": int32 labels}`` (cached)."""
+        return self.source.held_out_data(self.split)
+
+    def test_data(self) -> dict:
+        """The whole test split, same form as :meth:`val_data`; never read by a search."""
+        return self.source.held_out_data("test")
+
+    @property
+    def num_classes(self) -> int:
+        """Classes (characters for the language model) the model predicts."""
+        return self.source.num_classes
+
+    @property
+    def worst_loss(self) -> float:
+        """``2 * ln(num_classes)``: the loss a failed run counts as, and the cap on any loss."""
+        return 2.0 * math.log(self.num_classes)
+
+    def scoring(self, split: str, metric: str | None = None) -> Task:
+        """This task with :meth:`fitness` measured on ``split`` (``"validation"`` or ``"test"``)
+        by ``metric`` (a key of :data:`METRICS`; default: the task's own).
+
+        Training is unchanged. The worst fitness follows the metric: 0 for an accuracy,
+        ``-worst_loss`` for a negative loss.
+        """
+        if split not in SPLITS:
+            raise ValueError(f"unknown split {split!r}; use one of {SPLITS}")
+        metric = metric or self.metric_name
+        if metric not in METRICS:
+            raise ValueError(f"unknown metric {metric!r}; use one of {sorted(METRICS)}")
+        if metric == self.metric_name:
+            worst = self.worst_fitness
+        else:
+            worst = 0.0 if metric == "val_accuracy" else -self.worst_loss
+        return dataclasses.replace(self, split=split, metric_name=metric, worst_fitness=worst)
 
     def get_batch(self, train_data: dict, step: jax.Array) -> dict:
         """Batch number ``step`` (0-based, may be a traced int32) of ``train_data``."""

@@ -1,8 +1,13 @@
 """The registry of proxy tasks: one builder per name, each with sizes 1, 10 and 100.
 
 Size 10 and 100 give roughly 10× and 100× the training compute of size 1 (a wider or deeper model
-and more steps); ``proxy_tasks/README.md`` lists the measured times. Warm-up is 10% of the steps
-and every task uses seed 0.
+and more steps); ``proxy_tasks/README.md`` lists the measured times. Warm-up is 10% of the steps.
+
+**Seeds** (EVALUATION.md rule 2). A task's seed fixes its initial parameters and batch order (not
+its data splits). Every task is built with :data:`SEED` 0, the search's seed; seeds below
+:data:`TUNING_SEED_START` belong to the search (its task seed and any re-evaluation seeds). The
+benchmark and the funnel choose hyperparameters over :func:`tuning_seeds` and report over
+:func:`report_seeds`, two ranges disjoint from each other and from the search's.
 """
 
 from __future__ import annotations
@@ -20,6 +25,20 @@ from proxy_tasks.sources import ArraySource, TextSource
 from proxy_tasks.transformer import CharLM, Encoder, ViT
 
 SEED = 0
+"""The seed every task is built with: the search's."""
+TUNING_SEED_START = 1000
+REPORT_SEED_START = 2000
+MAX_SEEDS = REPORT_SEED_START - TUNING_SEED_START
+
+
+def tuning_seeds(count: int) -> list[int]:
+    """The ``count`` seeds on which the benchmark and the funnel choose lr and weight decay."""
+    return list(range(TUNING_SEED_START, TUNING_SEED_START + count))
+
+
+def report_seeds(count: int) -> list[int]:
+    """The ``count`` seeds on which the benchmark and the funnel report test metrics."""
+    return list(range(REPORT_SEED_START, REPORT_SEED_START + count))
 
 
 def _classifier(name, family, size, steps, batch, model, source, description) -> Task:
@@ -73,21 +92,21 @@ def cancer_mlp(size: int) -> Task:
 
 
 def fashion_mnist(size: int) -> Task:
-    """MLP on Fashion-MNIST; size 1 trains on the first 10000 images, validates on 2000."""
+    """MLP on Fashion-MNIST; size 1 trains on the first 10000 images, holds out 2000 + 2000."""
     data.require_fashion_mnist()
-    hidden, steps, n_train, n_val = {
+    hidden, steps, n_train, n_held_out = {
         1: ((64,), 300, 10_000, 2_000),
         10: ((256, 256), 600, None, None),
         100: ((1024, 1024), 1200, None, None),
     }[size]
     model = MLP((784, *hidden, 10))
-    source = ArraySource("fashion_mnist", train_limit=n_train, val_limit=n_val)
+    source = ArraySource("fashion_mnist", train_limit=n_train, held_out_limit=n_held_out)
     desc = f"MLP {'-'.join(map(str, model.layer_sizes))} on Fashion-MNIST"
     return _classifier("fashion_mnist", "vision", size, steps, 128, model, source, desc)
 
 
 def shakespeare_lm(size: int) -> Task:
-    """Character transformer LM on Shakespeare; fitness is minus validation nats per character."""
+    """Character transformer LM on Shakespeare; fitness is minus held-out nats per character."""
     text.require_shakespeare()
     context, dim, depth, heads, batch, steps = {
         1: (32, 32, 1, 2, 8, 300),
@@ -108,7 +127,7 @@ def shakespeare_lm(size: int) -> Task:
         worst_fitness=-2.0 * math.log(vocab),
         divergence_loss=10.0 * math.log(vocab),
         model=CharLM(vocab=vocab, context=context, encoder=encoder),
-        source=TextSource(context=context, val_windows=256),
+        source=TextSource(context=context, held_out_windows=256),
         description=f"char transformer, context {context}, dim {dim}, {depth} layer(s)",
     )
 

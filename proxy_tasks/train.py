@@ -48,6 +48,8 @@ class TrainOutcome(NamedTuple):
       before it), so that a search can set the bar from fitness at the same point of training.
     losses: float32 ``[num_steps]`` training loss per step (NaN for steps not run).
     params: the trained parameters.
+    opt_state: the optimizer state after the last step run (e.g. for schedule-free methods,
+      whose parameters to evaluate are a function of the state).
     """
 
     fitness: jax.Array
@@ -57,6 +59,7 @@ class TrainOutcome(NamedTuple):
     losses: jax.Array
     params: Any
     hurdle_fitness: jax.Array
+    opt_state: Any = None
 
     @property
     def diverged(self) -> jax.Array:
@@ -132,7 +135,9 @@ def train_loop(
 
     losses = jnp.full((task.num_steps,), jnp.nan, jnp.float32)
     carry = (jnp.int32(0), params, opt_state, jnp.int32(RUNNING), losses, jnp.float32(jnp.nan))
-    index, params, _, status, losses, partial = jax.lax.while_loop(running, one_chunk, carry)
+    index, params, opt_state, status, losses, partial = jax.lax.while_loop(
+        running, one_chunk, carry
+    )
     finite = jnp.all(jnp.array([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(params)]))
     status = jnp.where((status == RUNNING) & ~finite, NONFINITE, status)
     failed = (status == NONFINITE) | (status == DIVERGED)
@@ -141,7 +146,7 @@ def train_loop(
     status = jnp.where(status == RUNNING, OK, status)
     steps = index * chunk
     final_loss = losses[jnp.maximum(steps - 1, 0)]
-    return TrainOutcome(fitness, final_loss, status, steps, losses, params, partial)
+    return TrainOutcome(fitness, final_loss, status, steps, losses, params, partial, opt_state)
 
 
 def chunk_length(num_steps: int, chunks: int = 10, align: int | None = None) -> int:

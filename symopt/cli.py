@@ -192,15 +192,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     benchmark = sub.add_parser(
         "benchmark",
-        help="programs vs tuned AdamW, Lion and SGD-momentum over tasks, sizes and seeds",
-        description="Train each PROGRAM and each baseline on a suite of tasks over several "
-        "seeds, each at its best learning rate from a sweep (a program's own lr is scaled).",
+        help="programs vs tuned optax baselines: chosen on validation, reported on test",
+        description="Tune each PROGRAM (a factor on its own lr) and each baseline (lr and weight "
+        "decay) on validation over tuning seeds, then report test loss over other seeds.",
     )
     benchmark.add_argument("programs", nargs="+", metavar="PROGRAM", help=PROGRAM_HELP)
     benchmark.add_argument(
         "--tasks", nargs="+", metavar="NAME@SIZE", help="default: every family at sizes 1, 10"
     )
-    benchmark.add_argument("--seeds", type=int, default=3, help="seeds per value (default 3)")
+    benchmark.add_argument("--seeds", type=int, default=3, help="tuning and report seeds each")
+    benchmark.add_argument(
+        "--baselines", nargs="+", metavar="NAME", help="default: all (AdamW always runs)"
+    )
     benchmark.add_argument(
         "--lr-factors", nargs="+", type=float, metavar="F",
         help="first factors of each program's lr (default 0.03 0.1 0.3 1 3 10 30)",

@@ -314,6 +314,7 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
         backend=args.backend,
         workers=workers,
         address=args.address,
+        baselines=args.baselines,
     )
     if args.plot:
         plot(result, Path(args.plot))

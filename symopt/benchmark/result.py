@@ -1,92 +1,121 @@
-"""Benchmark results as values: per task, per optimizer, the lr sweep and the verdict vs AdamW.
+"""Benchmark results as values: per task, per optimizer, the tuning sweep and the test report.
 
-**Verdict rule** (program or baseline vs AdamW on one task, each at its best lr): every optimizer
-runs on the same seeds (same initial weights, same batches), so the comparison is paired. With
-``d_i`` the difference of the final metrics on seed ``i``, ``d`` their mean over ``n`` seeds and
-``se`` their standard error (``std(d_i) / sqrt(n)``), the two **tie** when
-``|d| <= max(t * se, r)``, where ``t`` is Student's two-sided 5% critical value with ``n - 1``
-degrees of freedom (4.30 for 3 seeds, 2.78 for 5; a paired t-test) and ``r`` the metric's
-resolution: one validation example (``1 / n_val``) for accuracy, 0 for a loss. With one seed
-only ``r`` applies. Otherwise ``d > 0`` is a **win** and ``d < 0`` a **loss**.
+Everything the verdicts need is stored (per-seed test losses), so :func:`BenchmarkResult.from_dict`
+of the ``--json`` output gives back the same result and :mod:`.verdict` recomputes its verdicts.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from symopt.sweep import at_edge, best_index
 
-VERDICT_RULE = (
-    "paired over seeds: tie when |mean(d)| <= max(t * std(d) / sqrt(seeds), r), d = metric - "
-    "AdamW's on the same seed, t = Student's two-sided 5% value (seeds - 1 dof), r = one "
-    "validation example for accuracy, 0 for a loss; else win if higher, loss if lower"
-)
+
+def _mean(values: list[float]) -> float:
+    return float(np.mean(values))
+
+
+def _std(values: list[float]) -> float:
+    return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
 
 
 @dataclass
 class SweepPoint:
-    """One lr of a sweep: the final metric per seed (a failure counts as the worst fitness)."""
+    """One setting tried while tuning: the validation loss on each tuning seed.
+
+    ``lr`` is a peak lr (baseline) or a factor on the program's own lr; ``wd`` the baseline's
+    weight decay (None for a program). A failed run counts as the task's worst loss.
+    """
 
     lr: float
-    fitness: list[float]
+    wd: float | None
+    loss: list[float]
     status: list[str]
 
     @property
     def mean(self) -> float:
-        return float(np.mean(self.fitness))
+        return _mean(self.loss)
+
+
+@dataclass
+class Report:
+    """The chosen setting trained on each report seed and measured on test."""
+
+    lr: float
+    wd: float | None
+    seeds: list[int]
+    loss: list[float]
+    accuracy: list[float] | None
+    status: list[str]
+
+    @property
+    def mean(self) -> float:
+        return _mean(self.loss)
 
     @property
     def std(self) -> float:
-        return float(np.std(self.fitness, ddof=1)) if len(self.fitness) > 1 else 0.0
+        return _std(self.loss)
+
+    @property
+    def mean_accuracy(self) -> float | None:
+        return None if self.accuracy is None else _mean(self.accuracy)
 
     @property
     def failures(self) -> int:
         return sum(status != "ok" for status in self.status)
 
 
+def best_point(sweep: list[SweepPoint]) -> SweepPoint:
+    """The lowest mean validation loss (the first listed, i.e. smaller wd then lr, on a tie)."""
+    return sweep[best_index(sweep, lambda point: -point.mean)]
+
+
 @dataclass
 class Entry:
-    """One optimizer on one task. ``lr`` is a peak lr (baseline) or a factor on ``lr`` (program).
+    """One optimizer on one task: its tuning sweep, its test report and its verdict.
 
-    ``best`` indexes ``sweep``: the highest mean fitness over seeds, the smaller lr on a tie.
+    ``verdict`` is win / tie / loss against AdamW ("" for AdamW) and ``p_value`` the
+    Holm-adjusted p-value behind it (:mod:`.verdict`).
     """
 
     optimizer: str
     kind: str  # program | baseline
     sweep: list[SweepPoint]
-    verdict: str = ""  # win | tie | loss against AdamW; "" for AdamW itself
+    report: Report
+    verdict: str = ""
+    p_value: float | None = None
 
     @property
     def best(self) -> SweepPoint:
-        return self.sweep[best_index(self.sweep, lambda point: point.mean)]
+        return best_point(self.sweep)
 
     @property
     def edge(self) -> str:
-        """``smallest`` / ``largest`` when the best lr is that end of the sweep, else ``""``."""
-        return at_edge([point.lr for point in self.sweep], self.best.lr)
-
-    @property
-    def at_edge(self) -> bool:
-        return bool(self.edge)
+        """``smallest`` / ``largest`` when the chosen lr is that end of the lrs swept at the
+        chosen weight decay, else ``""``."""
+        lrs = [point.lr for point in self.sweep if point.wd == self.best.wd]
+        return at_edge(lrs, self.best.lr)
 
 
 @dataclass
 class TaskResult:
-    """Every optimizer on one task; ``resolution`` is the ``r`` of the verdict rule."""
+    """Every optimizer on one task; ``accuracy``: whether test accuracy is reported beside."""
 
     task: str
     size: int
-    metric: str
-    worst_fitness: float
-    resolution: float
+    worst_loss: float
+    accuracy: bool
     entries: list[Entry]
 
     @property
     def label(self) -> str:
         return f"{self.task}@{self.size}"
+
+    @property
+    def unit(self) -> str:
+        return "nats/char" if not self.accuracy else "nats"
 
     def entry(self, optimizer: str) -> Entry:
         return next(entry for entry in self.entries if entry.optimizer == optimizer)
@@ -94,12 +123,14 @@ class TaskResult:
 
 @dataclass
 class BenchmarkResult:
-    """The whole benchmark; ``programs`` maps each program's name to its text."""
+    """The whole benchmark; ``programs`` maps each program's name to its text, ``baselines`` each
+    baseline's first grids (``{"lrs": [...], "weight_decays": [...]}``)."""
 
-    seeds: int
+    tuning_seeds: list[int]
+    report_seeds: list[int]
     lr_factors: list[float]
     programs: dict[str, str]
-    baselines: dict[str, list[float]]
+    baselines: dict[str, dict[str, list[float]]]
     tasks: list[TaskResult] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -113,12 +144,15 @@ class BenchmarkResult:
         return {kind: verdicts.count(kind) for kind in ("win", "tie", "loss")}
 
     def as_dict(self) -> dict:
-        """A JSON-able dict: the inputs, then per task per optimizer the sweep and the best lr."""
+        """A JSON-able dict: the inputs, then per task per optimizer the sweep and the report."""
+        from symopt.benchmark.verdict import VERDICT_RULE
+
         return {
-            "seeds": self.seeds,
+            "tuning_seeds": list(self.tuning_seeds),
+            "report_seeds": list(self.report_seeds),
             "lr_factors": list(self.lr_factors),
             "programs": dict(self.programs),
-            "baselines": {name: list(lrs) for name, lrs in self.baselines.items()},
+            "baselines": {name: dict(grids) for name, grids in self.baselines.items()},
             "verdict_rule": VERDICT_RULE,
             "seconds": round(self.seconds, 2),
             "tasks": [_task_dict(task) for task in self.tasks],
@@ -132,63 +166,49 @@ class BenchmarkResult:
             TaskResult(
                 task["task"],
                 task["size"],
-                task["metric"],
-                task["worst_fitness"],
-                task["resolution"],
-                [
-                    Entry(
-                        entry["optimizer"],
-                        entry["kind"],
-                        [SweepPoint(**point) for point in entry["sweep"]],
-                        entry["verdict"],
-                    )
-                    for entry in task["optimizers"]
-                ],
+                task["worst_loss"],
+                task["accuracy"],
+                [_entry(entry) for entry in task["optimizers"]],
             )
             for task in data["tasks"]
         ]
         return cls(
-            data["seeds"],
+            list(data["tuning_seeds"]),
+            list(data["report_seeds"]),
             list(data["lr_factors"]),
             dict(data["programs"]),
-            {name: list(lrs) for name, lrs in data["baselines"].items()},
+            {name: dict(grids) for name, grids in data["baselines"].items()},
             tasks,
             data["seconds"],
         )
+
+
+def _entry(data: dict) -> Entry:
+    return Entry(
+        data["optimizer"],
+        data["kind"],
+        [SweepPoint(**point) for point in data["sweep"]],
+        Report(**data["report"]),
+        data["verdict"],
+        data["p_value"],
+    )
 
 
 def _task_dict(task: TaskResult) -> dict:
     return {
         "task": task.task,
         "size": task.size,
-        "metric": task.metric,
-        "worst_fitness": task.worst_fitness,
-        "resolution": task.resolution,
+        "worst_loss": task.worst_loss,
+        "accuracy": task.accuracy,
         "optimizers": [
             {
                 "optimizer": entry.optimizer,
                 "kind": entry.kind,
-                "best_lr": entry.best.lr,
-                "mean": entry.best.mean,
-                "std": entry.best.std,
-                "failures": entry.best.failures,
                 "verdict": entry.verdict,
+                "p_value": entry.p_value,
+                "report": asdict(entry.report),
                 "sweep": [asdict(point) for point in entry.sweep],
             }
             for entry in task.entries
         ],
     }
-
-
-def verdict(entry: Entry, reference: Entry, resolution: float) -> str:
-    """``win``, ``tie`` or ``loss`` of ``entry`` against ``reference`` (the module's rule)."""
-    differences = np.subtract(entry.best.fitness, reference.best.fitness)
-    mean, margin = float(differences.mean()), resolution
-    if len(differences) > 1:
-        from scipy.stats import t as student
-
-        se = float(differences.std(ddof=1)) / math.sqrt(len(differences))
-        margin = max(float(student.ppf(0.975, len(differences) - 1)) * se, resolution)
-    if abs(mean) <= margin:
-        return "tie"
-    return "win" if mean > 0 else "loss"

@@ -1,62 +1,66 @@
-"""Run a benchmark: programs and optax baselines on a task suite, over seeds, at their best lr.
+"""Run a benchmark: programs and optax baselines on a task suite, tuned on validation, reported
+on test.
 
-The work is one job per (task, optimizer): a widening lr sweep (:mod:`symopt.sweep`) in which
-every value is trained on every seed and the sweep widens while the best mean over seeds lies at
-its edge. Jobs run in this process or on Ray actors (:func:`symopt.backends.pool.map_jobs`).
+The work is one job per (task, optimizer), :func:`symopt.benchmark.protocol.tune_and_report`:
+a widening lr sweep per weight decay on the tuning seeds scored by validation loss, then the
+chosen setting trained afresh on the report seeds and measured on test. Jobs run in this process
+or on Ray actors (:func:`symopt.backends.pool.map_jobs`); the verdicts come last, over all tasks
+at once (:mod:`.verdict`).
 
 For seed ``s`` the task is ``dataclasses.replace(task, seed=s)`` (a new initialisation and batch
-order). A worker keeps, per (task, seed), one compiled-once
-:class:`~symopt.execution.evaluator.Evaluator` for every program (a factor ``f`` on a program's lr
-prepends ``lr = lr * f``: a new program, not a new compilation) and one compiled run per baseline
-with its peak lr as an argument.
+order). A worker keeps, per task, the compiled runs of :mod:`.trainers`: one per baseline (the
+seed an argument) and one compiled-once interpreter per (seed, split, metric) shared by every
+program (a factor ``f`` on a program's lr prepends ``lr = lr * f``: a new program, not a new
+compilation).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import proxy_tasks
-from proxy_tasks import Task, peak_trainer
+from proxy_tasks import Task
+from proxy_tasks.registry import MAX_SEEDS
 from symopt.backends.pool import map_jobs
-from symopt.benchmark.result import BenchmarkResult, Entry, SweepPoint, TaskResult, verdict
-from symopt.benchmark.suite import (
-    BASELINES,
-    DEFAULT_LR_FACTORS,
-    REFERENCE,
-    Baseline,
-    check_sweep,
-    resolve_tasks,
-)
-from symopt.dsl.program import Program, Statement
+from symopt.benchmark.baselines import BASELINES, Baseline, baseline
+from symopt.benchmark.protocol import tune_and_report
+from symopt.benchmark.result import BenchmarkResult, Entry, Report, SweepPoint, TaskResult
+from symopt.benchmark.suite import DEFAULT_LR_FACTORS, check_sweep, resolve_tasks
+from symopt.benchmark.trainers import BaselineTrainer, ProgramTrainer, reports_accuracy
+from symopt.benchmark.verdict import judge
+from symopt.dsl.program import Program
 from symopt.dsl.text import parse, to_text
 from symopt.errors import SymoptError
-from symopt.execution.evaluator import Evaluator
-from symopt.sweep import DEFAULT_EXTEND, best_index, edge_note, widening_sweep
+from symopt.sweep import DEFAULT_EXTEND, edge_note
 
 Log = Callable[[str], None]
 
 
 @dataclass(frozen=True)
 class SweepJob:
-    """Sweep one optimizer on one task over seeds ``0..seeds-1``; ``program`` is its text, or
-    ``None`` for the baseline named ``optimizer``."""
+    """Tune and report one optimizer on one task; ``program`` is its text, or ``None`` for the
+    baseline named ``optimizer``; ``weight_decays`` is ``(None,)`` for a program."""
 
     task: str
     size: int
-    seeds: int
     optimizer: str
     program: str | None
-    values: tuple[float, ...]
+    lrs: tuple[float, ...]
+    weight_decays: tuple[float | None, ...]
+    tuning_seeds: tuple[int, ...]
+    report_seeds: tuple[int, ...]
     extend: int
 
 
 @dataclass(frozen=True)
 class SweepOutcome:
-    points: list[SweepPoint]
+    sweep: list[SweepPoint]
+    report: Report
     seconds: float
 
 
@@ -71,19 +75,73 @@ def run_benchmark(
     backend: str = "local",
     workers: int | str = "auto",
     address: str | None = None,
+    baselines: list[str] | None = None,
+    baseline_wds: dict[str, list[float]] | None = None,
 ) -> BenchmarkResult:
-    """Train every program and every baseline on ``tasks`` over seeds ``0..seeds-1``.
+    """Tune every program and baseline on ``tasks`` over ``seeds`` tuning seeds, report each on
+    test over ``seeds`` report seeds (:func:`proxy_tasks.tuning_seeds`, :func:`report_seeds`).
 
     ``tasks``: ``(name, size)`` pairs, ``None`` for :data:`~symopt.benchmark.suite.DEFAULT_SUITE`.
-    ``lr_factors``: the first factors of each program's own ``lr`` (default 0.03 to 30);
-    ``baseline_lrs``: first peak lrs per baseline name (``AdamW``, ``Lion``, ``SGD-momentum``).
-    Every sweep then widens by up to ``extend`` values per side while its best lies at an edge
-    (0: sweep exactly the values given). ``backend``: ``local`` (this process) or ``ray``.
-    Every input is checked (:class:`SymoptError`) before anything trains.
+    ``lr_factors``: the first factors of each program's own ``lr`` (default 0.03 to 30).
+    ``baselines``: names from :data:`~symopt.benchmark.baselines.BASELINES` (default: all; AdamW,
+    the reference, is always run); ``baseline_lrs`` / ``baseline_wds``: first peak lrs / weight
+    decays per baseline name. Every lr sweep widens by up to ``extend`` values per side while its
+    best lies at an edge (0: sweep exactly the values given). ``backend``: ``local`` or ``ray``.
+    Every input is checked (:class:`SymoptError`, one line) before anything trains.
     """
     resolved = resolve_tasks(tasks)
-    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
-        raise SymoptError(f"The benchmark needs seeds >= 1; got {seeds!r}.")
+    _check_settings(seeds, extend, backend, workers, address)
+    factors = check_sweep("lr factor", DEFAULT_LR_FACTORS if lr_factors is None else lr_factors)
+    chosen = _baselines(baselines, baseline_lrs or {}, baseline_wds or {})
+    clash = set(programs) & {b.name for b in chosen}
+    if clash:
+        raise SymoptError(f"Program name {sorted(clash)[0]!r} is taken by a baseline; rename it.")
+    texts = {name: to_text(program) for name, program in programs.items()}
+    tuning = tuple(proxy_tasks.tuning_seeds(seeds))
+    reporting = tuple(proxy_tasks.report_seeds(seeds))
+    jobs = [
+        SweepJob(task.name, task.size, name, text, lrs, wds, tuning, reporting, extend)
+        for task in resolved
+        for name, text, lrs, wds in [
+            *((name, text, factors, (None,)) for name, text in texts.items()),
+            *((b.name, None, b.lrs, b.weight_decays) for b in chosen),
+        ]
+    ]
+    result = BenchmarkResult(
+        tuning_seeds=list(tuning),
+        report_seeds=list(reporting),
+        lr_factors=list(factors),
+        programs=texts,
+        baselines={
+            b.name: {"lrs": list(b.lrs), "weight_decays": list(b.weight_decays)} for b in chosen
+        },  # fmt: skip
+    )
+    start = time.perf_counter()
+    outcomes = map_jobs(BenchmarkWorker, jobs, backend, workers, address, _progress(jobs, log))
+    result.tasks = [_task_result(task, jobs, outcomes) for task in resolved]
+    judge(result)
+    for task in result.tasks:
+        _log_task(task, extend, log)
+    result.seconds = time.perf_counter() - start
+    log(f"benchmark done in {result.seconds:.0f} s")
+    return result
+
+
+def _task_result(task: Task, jobs: list[SweepJob], outcomes: list[SweepOutcome]) -> TaskResult:
+    entries = [
+        Entry(job.optimizer, "baseline" if job.program is None else "program", out.sweep,
+              out.report)
+        for job, out in zip(jobs, outcomes, strict=True)
+        if (job.task, job.size) == (task.name, task.size)
+    ]  # fmt: skip
+    return TaskResult(task.name, task.size, task.worst_loss, reports_accuracy(task), entries)
+
+
+def _check_settings(
+    seeds: int, extend: int, backend: str, workers: int | str, address: str | None
+) -> None:
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or not 1 <= seeds <= MAX_SEEDS:
+        raise SymoptError(f"The benchmark needs 1 <= seeds <= {MAX_SEEDS}; got {seeds!r}.")
     if isinstance(extend, bool) or not isinstance(extend, int) or extend < 0:
         raise SymoptError(f"The sweep widening (--widen, extend) must be >= 0; got {extend!r}.")
     if backend not in ("local", "ray"):
@@ -93,44 +151,26 @@ def run_benchmark(
         raise SymoptError(f"The benchmark needs workers >= 1 or 'auto'; got {workers!r}.")
     if backend == "local" and (address or workers != "auto"):
         raise SymoptError("A Ray address or worker count needs the ray backend (--backend ray).")
-    factors = check_sweep(
-        "lr factor", DEFAULT_LR_FACTORS if lr_factors is None else lr_factors, True
-    )
-    baselines = _baselines(baseline_lrs or {})
-    clash = set(programs) & {baseline.name for baseline in baselines}
-    if clash:
-        raise SymoptError(f"Program name {sorted(clash)[0]!r} is taken by a baseline; rename it.")
-    texts = {name: to_text(program) for name, program in programs.items()}
-    jobs = []
-    for task in resolved:
-        jobs += [SweepJob(task.name, task.size, seeds, name, text, factors, extend)
-                 for name, text in texts.items()]  # fmt: skip
-        jobs += [SweepJob(task.name, task.size, seeds, b.name, None, b.lrs, extend)
-                 for b in baselines]  # fmt: skip
-    result = BenchmarkResult(
-        seeds=seeds,
-        lr_factors=list(factors),
-        programs=texts,
-        baselines={baseline.name: list(baseline.lrs) for baseline in baselines},
-    )
-    start = time.perf_counter()
-    outcomes = map_jobs(BenchmarkWorker, jobs, backend, workers, address, _progress(jobs, log))
-    for task in resolved:
-        entries = [
-            Entry(job.optimizer, "baseline" if job.program is None else "program", out.points)
-            for job, out in zip(jobs, outcomes, strict=True)
-            if (job.task, job.size) == (task.name, task.size)
-        ]
-        result.tasks.append(_task_result(task, entries, extend, log))
-    result.seconds = time.perf_counter() - start
-    log(f"benchmark done in {result.seconds:.0f} s")
-    return result
 
 
-def scale_lr(program: Program, factor: float) -> Program:
-    """``program`` with ``lr = lr * factor`` as its first statement."""
-    first = Statement(program.lr, "mul", (program.lr, float(factor)))
-    return program.replace_body((first, *program.body))
+def _baselines(
+    names: list[str] | None, lrs: dict[str, list[float]], wds: dict[str, list[float]]
+) -> list[Baseline]:
+    """The baselines to run (AdamW always, first), with their grids overridden and checked."""
+    for name in [*(names or []), *lrs, *wds]:
+        baseline(name)  # an unknown name raises
+    wanted = set(names) | {BASELINES[0].name} if names is not None else None
+    chosen = [b for b in BASELINES if wanted is None or b.name in wanted]
+    return [
+        dataclasses.replace(
+            b,
+            lrs=check_sweep(f"{b.name} lr", lrs[b.name]) if b.name in lrs else b.lrs,
+            weight_decays=check_sweep(f"{b.name} weight decay", wds[b.name], allow_zero=True)
+            if b.name in wds
+            else b.weight_decays,
+        )
+        for b in chosen
+    ]
 
 
 class BenchmarkWorker:
@@ -144,29 +184,13 @@ class BenchmarkWorker:
     def run(self, job: SweepJob) -> SweepOutcome:
         start = time.perf_counter()
         compiled = self._compiled(job.task, job.size)
-        seeds = range(job.seeds)
         if job.program is None:
-            trains = [compiled.baseline(job.optimizer, seed) for seed in seeds]
-
-            def train(lr: float) -> list[tuple[float, str]]:
-                return [run(lr) for run in trains]
-
+            score = compiled.baseline(job.optimizer).score
         else:
-            program = parse(job.program)
-            evaluators = [compiled.evaluator(seed) for seed in seeds]
-
-            def train(lr: float) -> list[tuple[float, str]]:
-                scaled = scale_lr(program, lr)
-                return [
-                    (r.fitness, r.status)
-                    for r in (evaluator.evaluate([scaled])[0] for evaluator in evaluators)
-                ]
-
-        swept = widening_sweep(
-            job.values, train, lambda runs: sum(f for f, _ in runs) / len(runs), job.extend
-        )
-        points = [SweepPoint(lr, [f for f, _ in runs], [s for _, s in runs]) for lr, runs in swept]
-        return SweepOutcome(points, time.perf_counter() - start)
+            score = functools.partial(compiled.programs.score, parse(job.program))
+        sweep, report = tune_and_report(score, job.lrs, job.weight_decays, job.tuning_seeds,
+                                        job.report_seeds, job.extend)  # fmt: skip
+        return SweepOutcome(sweep, report, time.perf_counter() - start)
 
     def _compiled(self, name: str, size: int) -> _Compiled:
         key = (name, size)
@@ -179,24 +203,17 @@ class BenchmarkWorker:
 
 
 class _Compiled:
-    """One task's compiled runs, per seed, built at first use."""
+    """One task's compiled runs, built at first use."""
 
     def __init__(self, task: Task) -> None:
         self.task = task
-        self.evaluators: dict[int, Evaluator] = {}
-        self.baselines: dict[tuple[str, int], Callable[[float], tuple[float, str]]] = {}
+        self.programs = ProgramTrainer(task)
+        self.baselines: dict[str, BaselineTrainer] = {}
 
-    def evaluator(self, seed: int) -> Evaluator:
-        if seed not in self.evaluators:
-            self.evaluators[seed] = Evaluator(dataclasses.replace(self.task, seed=seed))
-        return self.evaluators[seed]
-
-    def baseline(self, name: str, seed: int) -> Callable[[float], tuple[float, str]]:
-        if (name, seed) not in self.baselines:
-            make = next(baseline.make for baseline in BASELINES if baseline.name == name)
-            seeded = dataclasses.replace(self.task, seed=seed)
-            self.baselines[name, seed] = peak_trainer(seeded, make)
-        return self.baselines[name, seed]
+    def baseline(self, name: str) -> BaselineTrainer:
+        if name not in self.baselines:
+            self.baselines[name] = BaselineTrainer(self.task, baseline(name))
+        return self.baselines[name]
 
 
 def _progress(jobs: Sequence[SweepJob], log: Log) -> Callable[[int, SweepOutcome], None]:
@@ -204,56 +221,25 @@ def _progress(jobs: Sequence[SweepJob], log: Log) -> Callable[[int, SweepOutcome
 
     def on_result(index: int, outcome: SweepOutcome) -> None:
         done[0] += 1
-        job = jobs[index]
-        best = outcome.points[best_index(outcome.points, lambda point: point.mean)]
-        added = len(outcome.points) - len(job.values)
-        widened = f", widened by {added}" if added else ""
+        job, report = jobs[index], outcome.report
         log(
             f"[{done[0]}/{len(jobs)}] {job.task}@{job.size} {job.optimizer}: "
-            f"{best.mean:.4f} at lr {best.lr:g} ({len(outcome.points)} lrs{widened}) "
-            f"in {outcome.seconds:.1f} s"
+            f"{_setting(job.program is not None, report.lr, report.wd)} chosen of "
+            f"{len(outcome.sweep)} tried; test loss {report.mean:.4f} in {outcome.seconds:.1f} s"
         )
 
     return on_result
 
 
-def _baselines(overrides: dict[str, list[float]]) -> list[Baseline]:
-    known = {baseline.name for baseline in BASELINES}
-    for name in overrides:
-        if name not in known:
-            raise SymoptError(f"Unknown baseline {name!r}; known: {', '.join(sorted(known))}.")
-    return [
-        dataclasses.replace(b, lrs=check_sweep(f"{b.name} lr", overrides[b.name]))
-        if b.name in overrides
-        else b
-        for b in BASELINES
-    ]
+def _setting(program: bool, lr: float, wd: float | None) -> str:
+    return f"lr x{lr:g}" if program else f"lr {lr:g}, wd {wd:g}"
 
 
-def _task_result(task: Task, entries: list[Entry], extend: int, log: Log) -> TaskResult:
-    resolution = _resolution(task)
-    reference = next(entry for entry in entries if entry.optimizer == REFERENCE)
-    for entry in entries:
-        if entry is not reference:
-            entry.verdict = verdict(entry, reference, resolution)
-    outcome = TaskResult(
-        task.name, task.size, task.metric_name, task.worst_fitness, resolution, entries
-    )
-    _log_task(outcome, extend, log)
-    return outcome
-
-
-def _resolution(task: Task) -> float:
-    """One validation example for an accuracy, 0 for a loss."""
-    if task.metric_name != "val_accuracy":
-        return 0.0
-    return 1.0 / len(task.val_data()["y"])
-
-
-def _log_task(outcome: TaskResult, extend: int, log: Log) -> None:
-    parts = [f"{e.optimizer} {e.best.mean:.4f} (lr {e.best.lr:g})" for e in outcome.entries]
-    log(f"{outcome.label}: " + ", ".join(parts))
-    for entry in outcome.entries:
-        note = edge_note(entry.optimizer, [p.lr for p in entry.sweep], entry.best.lr, extend)
+def _log_task(task: TaskResult, extend: int, log: Log) -> None:
+    parts = [f"{e.optimizer} {e.report.mean:.4f}" for e in task.entries]
+    log(f"{task.label} test loss: " + ", ".join(parts))
+    for entry in task.entries:
+        lrs = [point.lr for point in entry.sweep if point.wd == entry.best.wd]
+        note = edge_note(entry.optimizer, lrs, entry.best.lr, extend)
         if note:
             log(note)

@@ -1,24 +1,19 @@
-"""What a benchmark runs: the default task suite, the optax baselines and their lr sweeps.
+"""What a benchmark runs: the default task suite, the programs' lr factors, input checks.
 
 The default suite is every task family at sizes 1 and 10 (vision, tabular, language). Each sweep
-starts from the values here and widens while its best is at an edge (:mod:`symopt.sweep`). Cost
-is dominated by shakespeare_lm@10 (~1.6 s per run); README "Benchmark" has measured totals. A
-further program adds one sweep per task and no compilation (every worker compiles each task once
-per seed for programs and once per seed and baseline).
+starts from the values here (baselines: :mod:`.baselines`) and widens while its best is at an
+edge (:mod:`symopt.sweep`). Cost is dominated by shakespeare_lm@10 (~1.6 s per run); README
+"Benchmark" has measured totals.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-
-import optax
+from collections.abc import Sequence
 
 import proxy_tasks
 from proxy_tasks import Task, TaskError
 from symopt.errors import SymoptError
-from symopt.sweep import ADAMW_LRS, LION_LRS, SGD_MOMENTUM_LRS
 
 DEFAULT_SUITE: tuple[tuple[str, int], ...] = (
     ("digits_mlp", 1),
@@ -31,30 +26,8 @@ DEFAULT_SUITE: tuple[tuple[str, int], ...] = (
 """Each proxy task family (vision, tabular, language) at sizes 1 and 10."""
 
 DEFAULT_LR_FACTORS: tuple[float, ...] = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
-"""Multipliers of a program's own ``lr`` input: ``lr = lr * f`` runs before its first statement."""
-
-WEIGHT_DECAY = 0.01
-REFERENCE = "AdamW"
-"""The baseline every other optimizer is judged against."""
-
-
-@dataclass(frozen=True)
-class Baseline:
-    """An optax optimizer built from a peak learning rate (the task's schedule scales it)."""
-
-    name: str
-    lrs: tuple[float, ...]
-    make: Callable[[Callable], optax.GradientTransformation]
-
-
-BASELINES: tuple[Baseline, ...] = (
-    Baseline("AdamW", ADAMW_LRS, lambda lr: optax.adamw(lr, weight_decay=WEIGHT_DECAY)),
-    # Lion takes the same decoupled weight decay 0.01 as AdamW; with lrs 10x smaller its
-    # effective decay (lr * wd) is 10x weaker. The Lion paper raises wd 3-10x to compensate.
-    Baseline("Lion", LION_LRS, lambda lr: optax.lion(lr, weight_decay=WEIGHT_DECAY)),
-    Baseline("SGD-momentum", SGD_MOMENTUM_LRS, lambda lr: optax.sgd(lr, momentum=0.9)),
-)
-"""The baselines: AdamW (wd 0.01), Lion (wd 0.01, lrs 10x smaller), SGD with momentum 0.9."""
+"""Multipliers of a program's own ``lr`` input: ``lr = lr * f`` runs before its first statement.
+Seven values over three decades: the same grid width as every baseline's first lrs."""
 
 
 def resolve_tasks(tasks: Sequence[tuple[str, int]] | None) -> list[Task]:
@@ -84,7 +57,9 @@ def task_label(task: Task) -> str:
 
 
 def check_sweep(name: str, values: Sequence[float], allow_zero: bool = False) -> tuple[float, ...]:
-    """``values`` sorted ascending; :class:`SymoptError` if empty, repeated or not positive."""
+    """``values`` sorted ascending; :class:`SymoptError` if empty, repeated, not finite or not
+    positive (0 allowed with ``allow_zero``: a weight decay; an lr or lr factor of 0 never moves
+    the weights, so it is refused)."""
     if not values:
         raise SymoptError(f"The {name} sweep is empty; give at least one value.")
     if len(set(values)) != len(values):

@@ -1,26 +1,32 @@
-"""The benchmark as a plain-text table: per task, per optimizer, best lr, mean ± std, verdict."""
+"""The benchmark as a plain-text table: per task, per optimizer, the chosen setting, the
+validation loss that chose it, the test loss (and accuracy) it reports, and the verdict."""
 
 from __future__ import annotations
 
-from symopt.benchmark.result import VERDICT_RULE, BenchmarkResult, Entry, TaskResult
-from symopt.benchmark.suite import REFERENCE
+from symopt.benchmark.baselines import REFERENCE
+from symopt.benchmark.result import BenchmarkResult, Entry, TaskResult
+from symopt.benchmark.verdict import SEEDS_NOTE, VERDICT_RULE
 
-HEADER = ("task", "optimizer", "best lr", "metric mean ± std", "failed", f"vs {REFERENCE}")
+HEADER = ("task", "optimizer", "lr", "wd", "val loss", "test loss mean ± std", "test acc",
+          "failed", "p (Holm)", f"vs {REFERENCE}")  # fmt: skip
 
 
 def render_table(result: BenchmarkResult) -> str:
-    """One row per (task, optimizer), then a win/tie/loss line per optimizer and the rule.
+    """One row per (task, optimizer), then a win/tie/loss line per optimizer, the seeds and the
+    rule.
 
-    A program's lr is the factor on its own ``lr`` (``x0.3``); a baseline's is its peak lr. A ``*``
-    marks a best lr at the edge of its sweep. ``failed`` counts seeds that failed at that lr.
+    A program's lr is the factor on its own ``lr`` (``x0.3``) and its wd ``-`` (its own); a
+    baseline's lr is its peak lr. A ``*`` marks an lr at the edge of its sweep. ``val loss`` is
+    the mean over the tuning seeds that chose the setting; ``test loss`` and ``test acc`` are over
+    the report seeds; ``failed`` counts report seeds that failed.
     """
     rows = [HEADER]
     for task in result.tasks:
-        rows.extend(_row(task, entry, result.seeds) for entry in task.entries)
+        rows.extend(_row(task, entry) for entry in task.entries)
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
     lines = []
     for n, row in enumerate(rows):
-        if n > 1 and row[0] and rows[n - 1][0] != row[0]:
+        if n > 1 and rows[n - 1][0] != row[0]:
             lines.append("")
         lines.append(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
@@ -36,18 +42,30 @@ def render_table(result: BenchmarkResult) -> str:
                 f"{count['loss']} loss(es) over {len(result.tasks)} task(s)"
             )
     lines.append("")
-    lines.append(
-        f"metric: the task's final validation metric (higher is better), {result.seeds} seed(s) "
-        f"at each optimizer's best lr; * = best lr at the edge of the sweep"
-    )
+    lines.append(_seeds(result))
+    lines.append("loss: test cross-entropy (nats; nats/char for the language model), lower is "
+                 "better; * = lr at the edge of its sweep")  # fmt: skip
     lines.append(f"verdict: {VERDICT_RULE}")
     return "\n".join(lines)
 
 
-def _row(task: TaskResult, entry: Entry, seeds: int) -> tuple[str, ...]:
-    best = entry.best
-    lr = f"x{best.lr:g}" if entry.kind == "program" else f"{best.lr:g}"
-    edge = "*" if entry.at_edge else ""
-    failed = f"{best.failures}/{seeds}" if best.failures else ""
-    return (task.label, entry.optimizer, lr + edge, f"{best.mean:.4f} ± {best.std:.4f}", failed,
+def _seeds(result: BenchmarkResult) -> str:
+    def span(seeds: list[int]) -> str:
+        return f"{seeds[0]}-{seeds[-1]}" if len(seeds) > 1 else str(seeds[0])
+
+    return "seeds: " + SEEDS_NOTE.format(
+        tuning=span(result.tuning_seeds), report=span(result.report_seeds)
+    )
+
+
+def _row(task: TaskResult, entry: Entry) -> tuple[str, ...]:
+    report = entry.report
+    program = entry.kind == "program"
+    lr = (f"x{report.lr:g}" if program else f"{report.lr:g}") + ("*" if entry.edge else "")
+    wd = "-" if report.wd is None else f"{report.wd:g}"
+    accuracy = "" if report.mean_accuracy is None else f"{report.mean_accuracy:.4f}"
+    failed = f"{report.failures}/{len(report.seeds)}" if report.failures else ""
+    p = "" if entry.p_value is None else f"{entry.p_value:.3g}"
+    return (task.label, entry.optimizer, lr, wd, f"{entry.best.mean:.4f}",
+            f"{report.mean:.4f} ± {report.std:.4f}", accuracy, failed, p,
             entry.verdict or "-")  # fmt: skip

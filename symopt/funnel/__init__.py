@@ -3,9 +3,11 @@
 >>> result = run_funnel(Path("runs/quick"), Path("configs/funnel.yaml"), log=print)
 >>> print(render_table(result))
 
-At every stage the surviving programs, the run's seed program and AdamW and Lion (each at the
-best peak lr of a sweep) train on the stage's task; a program goes on only while its fitness is
-strictly higher than AdamW's (DESIGN.md section 5; the paper's 10x and 100x proxy checks). Each
+At every stage the surviving programs, the run's seed program and AdamW and Lion are tuned on the
+stage's task (a few factors on a program's own lr; lr and weight decay for a baseline) by mean
+validation loss over ``seeds`` tuning seeds, and the chosen setting is reported as test loss over
+as many report seeds. A program goes on only while its validation loss is strictly below AdamW's
+(DESIGN.md section 5; the paper's 10x and 100x proxy checks). Each
 completed stage is stored in the run as a ``"funnel"`` event; :func:`load_funnel` reads the
 latest funnel back, and :func:`render_table` prints it.
 """

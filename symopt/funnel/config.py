@@ -1,4 +1,5 @@
-"""The funnel config: which programs, which stages, which baselines. Strict, like the campaign's.
+"""The funnel config: which programs, which stages, seeds, sweeps and baselines. Strict, like the
+campaign's.
 
 Every key has a default, and so has the file itself (``symopt funnel RUN_DIR`` without
 ``--config``)::
@@ -7,10 +8,14 @@ Every key has a default, and so has the file itself (``symopt funnel RUN_DIR`` w
     stages:                      # default: the run's first task at size 10, then at size 100
       - {task: digits_mlp, size: 10}
       - {task: digits_mlp, size: 100}
+    seeds: 2                     # tuning seeds and report seeds per stage, each (at least 2)
+    lr_factors: [0.3, 1.0, 3.0]  # each program's sweep: factors on its own lr
     baselines:
-      adamw_lrs: [1.0e-4, 1.0e-3, 1.0e-2, 1.0e-1]   # first peak lrs swept; the best one counts
-      lion_lrs: [1.0e-5, 1.0e-4, 1.0e-3, 1.0e-2]    # 10x smaller, as the paper advises
-      weight_decay: 0.01         # decoupled, for both (the weight decay of the seed programs)
+      adamw_lrs: [1.0e-4, ..., 1.0e-1]          # first peak lrs swept (7, as the benchmark's)
+      adamw_weight_decays: [0.0, 0.01, 0.1]     # every one swept; the best (lr, wd) counts
+      lion_lrs: [1.0e-5, ..., 1.0e-2]           # 10x smaller, as the Lion paper advises
+      lion_weight_decays: [0.0, 0.1, 1.0]       # 10x larger, as the Lion paper advises
+      widen: 8
 
 Every mistake raises :class:`SymoptError` with one line, ``<file>: <key.path>: <what is wrong>``,
 e.g. ``funnel.yaml: stages[1].task: unknown task 'cancer'; did you mean 'cancer_mlp'?``.
@@ -25,16 +30,27 @@ from typing import Annotated
 import yaml
 from pydantic import Field, ValidationError, field_validator
 
+from symopt.benchmark.baselines import baseline
 from symopt.config import Config, TaskSettings
 from symopt.config.messages import describe, first_error
 from symopt.config.reading import read_mapping
 from symopt.config.sections import Float, Int, Section, Str, problem
 from symopt.errors import SymoptError
-from symopt.sweep import ADAMW_LRS, DEFAULT_EXTEND, LION_LRS
+from symopt.sweep import DEFAULT_EXTEND
 
 DEFAULT_SIZES = (10, 100)
 
 PeakLr = Annotated[Float, Field(gt=0)]
+Decay = Annotated[Float, Field(ge=0)]
+Lrs = Annotated[tuple[PeakLr, ...], Field(min_length=1)]
+Decays = Annotated[tuple[Decay, ...], Field(min_length=1)]
+
+
+def _sorted_distinct(values: tuple[float, ...], what: str) -> tuple[float, ...]:
+    for i, value in enumerate(values):
+        if value in values[:i]:
+            raise problem(f"repeats {value:g}; list each {what} once", i)
+    return tuple(sorted(values))
 
 
 class StageSettings(TaskSettings):
@@ -50,25 +66,30 @@ class StageSettings(TaskSettings):
 
 
 class BaselineSettings(Section):
-    """The optax baselines run at every stage, each at the best peak lr of its sweep."""
+    """AdamW and Lion (:mod:`symopt.benchmark.baselines`) at every stage, each at the (lr, weight
+    decay) of its sweep with the lowest validation loss."""
 
-    adamw_lrs: Annotated[tuple[PeakLr, ...], Field(min_length=1)] = ADAMW_LRS
-    """Peak learning rates tried for ``optax.adamw`` (scaled by the task's schedule)."""
-    lion_lrs: Annotated[tuple[PeakLr, ...], Field(min_length=1)] = LION_LRS
-    """Peak learning rates tried for ``optax.lion``."""
-    weight_decay: Annotated[Float, Field(ge=0)] = 0.01
-    """Decoupled weight decay of both AdamW and Lion (the value the seed programs use)."""
+    adamw_lrs: Lrs = baseline("AdamW").lrs
+    """Peak learning rates tried for AdamW (scaled by the task's schedule)."""
+    adamw_weight_decays: Decays = baseline("AdamW").weight_decays
+    """Decoupled weight decays tried for AdamW (each with every lr)."""
+    lion_lrs: Lrs = baseline("Lion").lrs
+    """Peak learning rates tried for Lion."""
+    lion_weight_decays: Decays = baseline("Lion").weight_decays
+    """Decoupled weight decays tried for Lion."""
     widen: Annotated[Int, Field(ge=0)] = DEFAULT_EXTEND
     """New lrs a sweep may add per side while its best lr is its smallest or largest
-    (:mod:`symopt.sweep`); 0 trains exactly the lrs listed."""
+    (:mod:`symopt.sweep`); 0 trains exactly the lrs listed. Programs' factors widen too."""
 
     @field_validator("adamw_lrs", "lion_lrs")
     @classmethod
     def _distinct(cls, lrs: tuple[float, ...]) -> tuple[float, ...]:
-        for i, lr in enumerate(lrs):
-            if lr in lrs[:i]:
-                raise problem(f"repeats {lr:g}; list each learning rate once", i)
-        return tuple(sorted(lrs))
+        return _sorted_distinct(lrs, "learning rate")
+
+    @field_validator("adamw_weight_decays", "lion_weight_decays")
+    @classmethod
+    def _distinct_decays(cls, decays: tuple[float, ...]) -> tuple[float, ...]:
+        return _sorted_distinct(decays, "weight decay")
 
 
 class FunnelConfig(Section):
@@ -79,8 +100,18 @@ class FunnelConfig(Section):
     stages: Annotated[tuple[StageSettings, ...], Field(min_length=1)] | None = None
     """The stages in order, usually of growing cost; null = the run's first task at size 10, then
     at size 100."""
+    seeds: Annotated[Int, Field(ge=2, le=1000)] = 2
+    """Tuning seeds (that choose each optimizer's setting on validation) and, as many again,
+    report seeds (that measure it on test), per stage."""
+    lr_factors: Lrs = (0.3, 1.0, 3.0)
+    """Each program's first sweep: factors on its own ``lr`` (``lr = lr * f`` prepended)."""
     baselines: BaselineSettings = BaselineSettings()
-    """The optax baselines and their learning-rate sweeps."""
+    """The optax baselines and their sweeps."""
+
+    @field_validator("lr_factors")
+    @classmethod
+    def _distinct_factors(cls, factors: tuple[float, ...]) -> tuple[float, ...]:
+        return _sorted_distinct(factors, "factor")
 
     @field_validator("stages")
     @classmethod

@@ -51,7 +51,8 @@ class FunnelResult:
         return list(self.stages[-1]["advanced"])
 
     def stopped_at(self, id_: int) -> int | None:
-        """The index of the stage where program ``id_`` did not beat AdamW, or None."""
+        """The index of the stage where program ``id_`` did not beat AdamW on validation, or
+        None."""
         for stage in self.stages:
             entry = next((e for e in stage["programs"] if e["id"] == id_), None)
             if entry is not None and not entry["advanced"]:
@@ -89,13 +90,14 @@ def load_funnel(run_dir: Path | str, key: str | None = None) -> FunnelResult | N
 def render_table(result: FunnelResult) -> str:
     """The funnel as a table: one row per program and baseline, one column per stage.
 
-    A program's cell is its fitness at that stage (``-`` where it did not run, with the status
-    when it failed); a baseline's cell has its best lr. The last column says where each program
-    stopped: the first stage at which it did not strictly beat AdamW.
+    A cell is the mean test loss over the report seeds at the setting chosen on validation
+    (``-`` where it did not run, with the status when it failed), then the chosen lr (a factor
+    ``x3`` for a program; a baseline's peak lr and weight decay). The last column says where each
+    program stopped: the first stage at which its validation loss was not strictly below AdamW's.
     """
     config, stages = result.config, result.stages
     labels = [f"{s['task']}/{s['size']}" for s in config["stages"]]
-    header = ["program", "search"] + labels + ["stopped at"]
+    header = ["program", "search fitness"] + labels + ["stopped at"]
     rows = [header]
     for cand in result.candidates:
         cells = [f"#{cand['id']}", _fitness(cand["fitness"])]
@@ -119,9 +121,12 @@ def render_table(result: FunnelResult) -> str:
 
 
 def _title(result: FunnelResult, labels: list[str]) -> str:
+    seeds = result.config.get("seeds", 1)
     return (
         f"funnel of {result.run_dir}: top {len(result.candidates)} distinct programs through "
-        f"{' -> '.join(labels)}; a program goes on while its fitness is strictly above AdamW's"
+        f"{' -> '.join(labels)}; cells: test loss (lower is better) over {seeds} report seeds "
+        f"at the lr (and wd) chosen on validation over {seeds} tuning seeds; a program goes on "
+        "while its validation loss is strictly below AdamW's"
     )
 
 
@@ -146,16 +151,28 @@ def _fitness(value: float | None) -> str:
     return "nan" if value is None or math.isnan(value) else f"{value:.4f}"
 
 
+def stage_value(entry: dict) -> float | None:
+    """What a stage reports for one optimizer: its mean test loss, or, in a funnel stored before
+    the funnel tuned on validation and reported test (no ``test_loss``), its single fitness."""
+    return entry["test_loss"] if "test_loss" in entry else entry["fitness"]
+
+
 def _program_cell(entry: dict | None) -> str:
     if entry is None:
         return "-"
     failed = f" {entry['status']}" if entry["status"] != "ok" else ""
-    return _fitness(entry["fitness"]) + failed
+    factor = f" x{entry['lr']:g}" if "test_loss" in entry else ""
+    return f"{_fitness(stage_value(entry))}{failed}{factor}"
 
 
 def _baseline_cell(baseline: dict) -> str:
-    cell = _program_cell(baseline)
-    return f"{cell} @{baseline['lr']:g}" if "lr" in baseline else cell
+    if "test_loss" not in baseline:  # an older funnel: one fitness, at the best lr
+        cell = _program_cell(baseline)
+        return f"{cell} @{baseline['lr']:g}" if "lr" in baseline else cell
+    if baseline["wd"] is None:  # the seed program
+        return _program_cell(baseline)
+    failed = f" {baseline['status']}" if baseline["status"] != "ok" else ""
+    return f"{_fitness(stage_value(baseline))}{failed} @{baseline['lr']:g} wd {baseline['wd']:g}"
 
 
 def _stopped(result: FunnelResult, id_: int, labels: list[str]) -> str:

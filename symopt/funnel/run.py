@@ -57,7 +57,7 @@ def run_funnel(
                 break
             stage = config.stages[index]
             chosen = [(i, programs[i]) for i in entering]
-            payload = run_stage(index, stage, tasks[index], chosen, seed, config.baselines, log)
+            payload = run_stage(index, stage, tasks[index], chosen, seed, config, log)
             store.add_event(EVENT_KIND, store.count(), {**header, **payload})
             entering = payload["advanced"]
         result = result_from_events(store.events(EVENT_KIND), str(run_dir), key)

@@ -1,29 +1,31 @@
-"""One funnel stage: the surviving programs, the seed and the optax baselines on one task.
+"""One funnel stage: the surviving programs, the seed and AdamW and Lion on one task.
 
-Programs (the candidates and the run's seed) are trained by one compiled-once
-:class:`~symopt.execution.evaluator.Evaluator`, so the stage compiles its task once for all of
-them. AdamW and Lion are trained by :func:`proxy_tasks.peak_trainer` (one compilation per sweep)
-at every peak lr of a widening sweep (:mod:`symopt.sweep`: up to ``widen`` more lrs per side
-while the best is at an edge), ``optax.adamw(task.lr_schedule(peak), weight_decay=wd)`` and
-``optax.lion(task.lr_schedule(peak), weight_decay=wd)``, and each baseline keeps its best
-(highest fitness; the smaller lr on a tie).
+Every optimizer goes through the benchmark's protocol (:mod:`symopt.benchmark.protocol`): tuned
+on the validation split over ``seeds`` tuning seeds (a program: a sweep of factors on its own lr;
+a baseline: peak lr and weight decay, from :mod:`symopt.benchmark.baselines`), then the chosen
+setting is trained afresh on as many report seeds and measured on test. Programs share one set of
+compiled-once evaluators per stage.
 
-**The rule**: a program goes on to the next stage only when its fitness is strictly higher than
-the best AdamW fitness of this stage. A program that fails (NaN, divergence, invalid) has the
-task's worst fitness, so it never goes on.
+**The rule**: a program goes on to the next stage only when its chosen validation loss (mean
+over the tuning seeds) is strictly lower than AdamW's. Going on is a choice, so it reads
+validation only; the test losses are what the table reports. A program that fails (NaN,
+divergence, invalid) has the task's worst loss, so it never goes on.
 """
 
 from __future__ import annotations
 
+import functools
+import time
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 
-import optax
-
-from proxy_tasks import Task, peak_trainer
+from proxy_tasks import Task, report_seeds, tuning_seeds
+from symopt.benchmark.baselines import baseline
+from symopt.benchmark.protocol import ScoreFn, tune_and_report
+from symopt.benchmark.trainers import BaselineTrainer, ProgramTrainer
 from symopt.dsl.program import Program
-from symopt.execution.evaluator import Evaluator, Result
-from symopt.funnel.config import BaselineSettings, StageSettings
-from symopt.sweep import best_index, edge_note, widening_sweep
+from symopt.funnel.config import FunnelConfig, StageSettings
+from symopt.sweep import edge_note
 
 Log = Callable[[str], None]
 
@@ -36,40 +38,50 @@ def run_stage(
     task: Task,
     programs: Sequence[tuple[int, Program]],
     seed: Program,
-    baselines: BaselineSettings,
+    config: FunnelConfig,
     log: Log,
 ) -> dict:
-    """Train ``programs`` (``(record id, program)`` pairs), the seed and the baselines on ``task``.
+    """Tune and report ``programs`` (``(record id, program)`` pairs), the seed and the baselines.
 
     Returns the stage's JSON payload (the caller adds what identifies the funnel)::
 
         {"stage": 0, "task": "cancer_mlp", "size": 1,
-         "programs": [{"id": 12, "fitness": 0.97, "status": "ok", "reason": "", "seconds": 0.1,
+         "seeds": {"tuning": [1000, 1001], "report": [2000, 2001]},
+         "programs": [{"id": 12, "lr": 1.0, "wd": null, "val_loss": .., "test_loss": ..,
+                       "test_accuracy": .., "status": "ok", "sweep": [..], "report": {..},
                        "advanced": true}, ...],
-         "baselines": {"seed": {"fitness": .., "status": .., "reason": ..},
-                       "adamw": {"lr": 1e-3, "fitness": .., "status": .., "sweep": [...]},
-                       "lion": {...}},
-         "bar": <AdamW's best fitness>, "advanced": [12, ...]}
+         "baselines": {"seed": {..}, "adamw": {..}, "lion": {..}},
+         "bar": <AdamW's validation loss>, "advanced": [12, ...]}
     """
-    log(f"stage {index + 1} {stage.label}: {len(programs)} program(s), the seed, AdamW, Lion")
-    evaluator = Evaluator(task)
-    results = evaluator.evaluate([program for _, program in programs] + [seed])
-    wd = baselines.weight_decay
-    adamw = _sweep(task, "AdamW", lambda lr: optax.adamw(lr, weight_decay=wd),
-                   baselines.adamw_lrs, baselines.widen, log)  # fmt: skip
-    lion = _sweep(task, "Lion", lambda lr: optax.lion(lr, weight_decay=wd),
-                  baselines.lion_lrs, baselines.widen, log)  # fmt: skip
-    bar = adamw["fitness"]
-    entries = [
-        {"id": id_, **_result(result), "advanced": result.fitness > bar}
-        for (id_, _), result in zip(programs, results[:-1], strict=True)
-    ]
+    seeds = {"tuning": tuning_seeds(config.seeds), "report": report_seeds(config.seeds)}
+    log(f"stage {index + 1} {stage.label}: {len(programs)} program(s), the seed, AdamW, Lion; "
+        f"{config.seeds} tuning + {config.seeds} report seeds")  # fmt: skip
+    total, settings = len(programs) + 3, config.baselines
+    step = functools.partial(_tuned, seeds=seeds, widen=settings.widen, total=total, log=log)
+    trainer = ProgramTrainer(task)
+    factors = config.lr_factors
+
+    def tuned_program(program: Program, name: str, done: int) -> dict:
+        score = functools.partial(trainer.score, program)
+        return step(score, factors, (None,), name=name, done=done)
+
+    adamw = step(BaselineTrainer(task, baseline("AdamW")).score, settings.adamw_lrs,
+                 settings.adamw_weight_decays, name="AdamW", done=1)  # fmt: skip
+    lion = step(BaselineTrainer(task, baseline("Lion")).score, settings.lion_lrs,
+                settings.lion_weight_decays, name="Lion", done=2)  # fmt: skip
+    seed_entry = tuned_program(seed, "seed", 3)
+    bar = adamw["val_loss"]
+    entries = []
+    for k, (id_, program) in enumerate(programs):
+        entry = tuned_program(program, f"#{id_}", 4 + k)
+        entries.append({"id": id_, **entry, "advanced": entry["val_loss"] < bar})
     payload = {
         "stage": index,
         "task": stage.name,
         "size": stage.size,
+        "seeds": seeds,
         "programs": entries,
-        "baselines": {"seed": _result(results[-1]), "adamw": adamw, "lion": lion},
+        "baselines": {"seed": seed_entry, "adamw": adamw, "lion": lion},
         "bar": bar,
         "advanced": [entry["id"] for entry in entries if entry["advanced"]],
     }
@@ -77,41 +89,47 @@ def run_stage(
     return payload
 
 
-def _result(result: Result) -> dict:
-    return {
-        "fitness": result.fitness,
-        "status": result.status,
-        "reason": result.reason,
-        "seconds": round(result.seconds, 4),
-    }
-
-
-def _sweep(
-    task: Task,
-    name: str,
-    make: Callable[[float], optax.GradientTransformation],
+def _tuned(
+    score: ScoreFn,
     lrs: Sequence[float],
+    weight_decays: Sequence[float | None],
+    *,
+    seeds: dict,
     widen: int,
+    name: str,
+    done: int,
+    total: int,
     log: Log,
 ) -> dict:
-    """Train ``make(schedule)`` over a widening sweep from ``lrs``; the best run, with the sweep."""
-    runs = widening_sweep(lrs, peak_trainer(task, make), lambda run: run[0], widen)
-    sweep = [{"lr": peak, "fitness": f, "status": st} for peak, (f, st) in runs]
-    best = sweep[best_index(sweep, lambda run: run["fitness"])]  # the smaller lr on a tie
-    note = edge_note(name, [run["lr"] for run in sweep], best["lr"], widen)
+    """One optimizer through the protocol, logged as it finishes; its payload entry."""
+    start = time.perf_counter()
+    sweep, report = tune_and_report(score, lrs, weight_decays, seeds["tuning"], seeds["report"],
+                                    widen)  # fmt: skip
+    chosen = next(p for p in sweep if (p.lr, p.wd) == (report.lr, report.wd))
+    failed = [status for status in report.status if status != "ok"]
+    entry = {
+        "lr": report.lr,
+        "wd": report.wd,
+        "val_loss": chosen.mean,
+        "test_loss": report.mean,
+        "test_accuracy": report.mean_accuracy,
+        "status": failed[0] if failed else "ok",
+        "sweep": [asdict(point) for point in sweep],
+        "report": asdict(report),
+    }
+    setting = f"lr x{report.lr:g}" if report.wd is None else f"lr {report.lr:g}, wd {report.wd:g}"
+    seconds = time.perf_counter() - start
+    log(f"  [{done}/{total}] {name}: {setting} chosen of {len(sweep)}; validation "
+        f"{chosen.mean:.4f}, test {report.mean:.4f} ({seconds:.1f} s)")  # fmt: skip
+    note = edge_note(name, [p.lr for p in sweep if p.wd == report.wd], report.lr, widen)
     if note:
         log(note)
-    return {**best, "sweep": sweep}
+    return entry
 
 
 def _log_stage(payload: dict, log: Log) -> None:
-    base = payload["baselines"]
-    log(
-        f"  AdamW {base['adamw']['fitness']:.4f} (lr {base['adamw']['lr']:g}), "
-        f"Lion {base['lion']['fitness']:.4f} (lr {base['lion']['lr']:g}), "
-        f"seed {base['seed']['fitness']:.4f}"
-    )
     for entry in payload["programs"]:
         verdict = "goes on" if entry["advanced"] else "stops"
         failed = f" [{entry['status']}]" if entry["status"] != "ok" else ""
-        log(f"  #{entry['id']} {entry['fitness']:.4f}{failed} {verdict}")
+        log(f"  #{entry['id']} validation {entry['val_loss']:.4f}{failed} vs AdamW "
+            f"{payload['bar']:.4f}: {verdict}")  # fmt: skip

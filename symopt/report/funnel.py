@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from symopt.funnel.result import stage_value
 from symopt.report.data import RunData
 from symopt.report.style import focus_ylim, message, new_figure, save
 
@@ -53,10 +54,11 @@ def _stage(ax, stage: dict, metric: str | None) -> None:
     ax.set_title(f"stage {stage['stage'] + 1}: {stage['task']} size {stage['size']}", fontsize=10)
     ax.set_xlabel("program (record id)")
     if metric:
-        ax.set_ylabel(f"fitness ({metric})")
+        tested = "test_loss" in stage["baselines"]["adamw"]
+        ax.set_ylabel("test loss (lower is better)" if tested else f"fitness ({metric})")
     values = []
     for x, entry in enumerate(programs):
-        fitness = entry["fitness"]
+        fitness = stage_value(entry)
         if fitness is None or not math.isfinite(fitness):
             continue
         values.append(fitness)
@@ -72,7 +74,7 @@ def _stage(ax, stage: dict, metric: str | None) -> None:
         )
     baselines = {}
     for name, (label, style, color, width) in BASELINES.items():
-        fitness = stage["baselines"][name]["fitness"]
+        fitness = stage_value(stage["baselines"][name])
         if fitness is not None and math.isfinite(fitness):
             ax.axhline(fitness, linestyle=style, color=color, linewidth=width, label=label)
             baselines[name] = fitness

@@ -102,7 +102,8 @@ def test_the_benchmark_on_two_ray_workers_matches_local(ray_instance):
 
     programs = {"adamw": read_program(SEEDS / "adamw.txt")}
     lrs = {"AdamW": [1e-3, 3e-3], "Lion": [1e-4], "SGD-momentum": [1e-2]}
-    settings = dict(seeds=2, lr_factors=[0.3, 1.0], baseline_lrs=lrs, extend=1)
+    settings = dict(seeds=2, lr_factors=[0.3, 1.0], baseline_lrs=lrs, extend=1,
+                    baselines=list(lrs), baseline_wds={name: [0.0] for name in lrs})  # fmt: skip
     lines: list[str] = []
     on_ray = run_benchmark(programs, [("cancer_mlp", 1)], log=lines.append, backend="ray",
                            workers=2, **settings)  # fmt: skip
@@ -111,7 +112,7 @@ def test_the_benchmark_on_two_ray_workers_matches_local(ray_instance):
     for ray_entry, local_entry in zip(on_ray.tasks[0].entries, local.tasks[0].entries, strict=True):
         assert [p.lr for p in ray_entry.sweep] == [p.lr for p in local_entry.sweep]
         for a, b in zip(ray_entry.sweep, local_entry.sweep, strict=True):
-            assert a.fitness == pytest.approx(b.fitness, abs=2 / 114)  # XLA threads may differ
+            assert a.loss == pytest.approx(b.loss, rel=0.05)  # XLA threads may differ
     assert ray.is_initialized()  # joined the test's instance, did not shut it down
 
 

@@ -1,41 +1,64 @@
-"""The win/tie/loss rule: a paired t-test over seeds, with the metric's resolution as a floor."""
+"""The verdict rule: paired t-test per task, Holm across tasks; on hand-made results."""
 
-from symopt.benchmark.result import Entry, SweepPoint, verdict
+import pytest
+from scipy.stats import ttest_rel
+
+from symopt.benchmark.result import BenchmarkResult, Entry, Report, SweepPoint, TaskResult
+from symopt.benchmark.verdict import holm, judge, paired_p_value
+
+ADAMW = [0.60, 0.55, 0.58, 0.62, 0.57]
 
 
-def entry(name, fitness):
-    return Entry(name, "program", [SweepPoint(1.0, list(fitness), ["ok"] * len(fitness))])
+def entry(name, losses):
+    point = SweepPoint(1e-3, 0.0, [0.5], ["ok"])
+    report = Report(1e-3, 0.0, list(range(len(losses))), list(losses), None, ["ok"] * len(losses))
+    return Entry(name, "baseline", [point], report)
 
 
-ADAMW = entry("AdamW", [-2.60, -2.55, -2.58, -2.62, -2.57])
+def result_of(tasks: dict[str, tuple[list[float], list[float]]]) -> BenchmarkResult:
+    """``{task name: (AdamW's losses, X's losses)}`` as a benchmark result."""
+    result = BenchmarkResult([1000], [2000], [1.0], {"X": ""}, {"AdamW": {}})
+    for name, (adamw, x) in tasks.items():
+        result.tasks.append(TaskResult(name, 1, 4.6, True, [entry("X", x), entry("AdamW", adamw)]))
+    judge(result)
+    return result
 
 
-def test_a_small_but_consistent_gain_is_a_win():
-    # seeds differ by 0.07, far more than the gain, but every seed gains 0.010 +- 0.001
-    better = entry("p", [f + 0.010 + 0.001 * (-1) ** i for i, f in enumerate(ADAMW.best.fitness)])
-    assert verdict(better, ADAMW, 0.0) == "win"
-    worse = entry("p", [f - 0.010 + 0.001 * (-1) ** i for i, f in enumerate(ADAMW.best.fitness)])
-    assert verdict(worse, ADAMW, 0.0) == "loss"
+def test_the_p_value_is_the_paired_t_test():
+    x = [loss - 0.01 + 0.004 * (-1) ** i for i, loss in enumerate(ADAMW)]
+    d = [a - b for a, b in zip(ADAMW, x, strict=True)]
+    assert paired_p_value(d) == pytest.approx(ttest_rel(ADAMW, x).pvalue)
+    assert paired_p_value([0.1]) == 1.0  # one seed: no test
+    assert paired_p_value([0.0, 0.0]) == 1.0 and paired_p_value([0.1, 0.1]) == 0.0
+
+
+def test_holm_adjusts_step_down():
+    assert holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    assert holm([0.5]) == [0.5]
+    assert holm([0.001, 0.9]) == pytest.approx([0.002, 0.9])
+
+
+def test_a_small_consistent_gain_is_a_win_and_a_consistent_cost_a_loss():
+    better = [loss - 0.010 + 0.001 * (-1) ** i for i, loss in enumerate(ADAMW)]
+    worse = [loss + 0.010 + 0.001 * (-1) ** i for i, loss in enumerate(ADAMW)]
+    result = result_of({"a": (ADAMW, better), "b": (ADAMW, worse)})
+    assert [task.entry("X").verdict for task in result.tasks] == ["win", "loss"]
+    assert result.summary("X") == {"win": 1, "tie": 0, "loss": 1}
 
 
 def test_an_inconsistent_gain_is_a_tie():
-    noisy = entry(
-        "p",
-        [f + d for f, d in zip(ADAMW.best.fitness, [0.05, -0.04, 0.03, -0.02, 0.01], strict=True)],
-    )
-    assert sum(noisy.best.fitness) > sum(ADAMW.best.fitness)
-    assert verdict(noisy, ADAMW, 0.0) == "tie"
+    noisy = [loss + d for loss, d in zip(ADAMW, [-0.05, 0.04, -0.03, 0.02, -0.01], strict=True)]
+    assert sum(noisy) < sum(ADAMW)
+    assert result_of({"a": (ADAMW, noisy)}).tasks[0].entry("X").verdict == "tie"
 
 
-def test_the_resolution_is_a_floor():
-    adamw = entry("AdamW", [0.90, 0.91, 0.92])
-    half_an_example = entry("p", [0.9004, 0.9104, 0.9204])  # r = 0.001
-    assert verdict(half_an_example, adamw, 0.001) == "tie"
-    assert verdict(entry("p", [0.902, 0.912, 0.922]), adamw, 0.001) == "win"
-
-
-def test_one_seed_compares_by_the_resolution_alone():
-    adamw = entry("AdamW", [0.90])
-    assert verdict(entry("p", [0.905]), adamw, 0.01) == "tie"
-    assert verdict(entry("p", [0.92]), adamw, 0.01) == "win"
-    assert verdict(entry("p", [-2.6]), entry("AdamW", [-2.5]), 0.0) == "loss"
+def test_more_tasks_need_stronger_evidence():
+    # p ~ 0.04 on its own: a win on one task, a tie once it is one of five compared at once
+    x = [loss - 0.01 + 0.006 * (-1) ** i for i, loss in enumerate(ADAMW)]
+    p = paired_p_value([a - b for a, b in zip(ADAMW, x, strict=True)])
+    assert 0.03 < p < 0.05
+    assert result_of({"a": (ADAMW, x)}).tasks[0].entry("X").verdict == "win"
+    same = [0.0] * 5
+    five = result_of({"a": (ADAMW, x), **{f"t{i}": (same, same) for i in range(4)}})
+    assert five.tasks[0].entry("X").verdict == "tie"
+    assert five.tasks[0].entry("X").p_value == pytest.approx(min(1.0, 5 * p))

@@ -51,7 +51,10 @@ def run_dir(tmp_path: Path) -> Path:
 
 
 # AdamW and Lion swept at deliberately small peak lrs, so that the bar is beatable at stage 1.
-WEAK_BASELINES = {"adamw_lrs": [1.0e-5, 1.0e-4], "lion_lrs": [1.0e-5, 1.0e-4], "widen": 0}
+WEAK_BASELINES = {"adamw_lrs": [1.0e-5, 1.0e-4], "lion_lrs": [1.0e-5, 1.0e-4], "widen": 0,
+                  "adamw_weight_decays": [0.0], "lion_weight_decays": [0.0, 0.1]}  # fmt: skip
+# Programs at their own lr only, so the funnel tests stay fast.
+FAST = {"lr_factors": [1.0], "seeds": 2}
 # signSGD at 0.01: beats the weak AdamW on cancer_mlp/1, diverges on the deeper cancer_mlp/10.
 SIGN = "def train(w, g, lr):\n    s = sign(g)\n    update = s * 0.01\n    update = update * lr\n    return update\n"  # noqa: E501
 

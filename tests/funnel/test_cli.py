@@ -7,9 +7,13 @@ SMALL = """
 top: 2
 stages:
   - {task: cancer_mlp, size: 1}
+lr_factors: [1.0]
 baselines:
   adamw_lrs: [1.0e-3]
+  adamw_weight_decays: [0.01]
   lion_lrs: [1.0e-4]
+  lion_weight_decays: [0.1]
+  widen: 0
 """
 
 

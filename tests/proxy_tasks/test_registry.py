@@ -75,3 +75,10 @@ def test_public_interface():
     for name in ["Task", "TaskError", "get_task", "task_names", "train_optax"]:
         assert name in proxy_tasks.__all__
     assert issubclass(TaskError, Exception)
+
+
+def test_search_tuning_and_report_seeds_are_disjoint():
+    tuning, report = set(proxy_tasks.tuning_seeds(5)), set(proxy_tasks.report_seeds(5))
+    assert not tuning & report
+    assert all(get_task(name).seed not in tuning | report for name in task_names())
+    assert min(tuning) == registry.TUNING_SEED_START > registry.SEED

@@ -70,3 +70,22 @@ def test_adamw_beats_the_initial_parameters(task):
     margin = 0.2 if task.metric_name == "val_accuracy" else 1.0
     assert result["fitness"] > initial + margin
     assert result["seconds"] < 5.0
+
+
+def test_validation_and_test_are_different_held_out_data(task):
+    val, test = task.val_data(), task.test_data()
+    assert val["x"].dtype == test["x"].dtype and val["y"].dtype == test["y"].dtype
+    assert val["x"].shape[1:] == test["x"].shape[1:]
+    assert not (val["x"].shape == test["x"].shape and bool(jnp.all(val["x"] == test["x"])))
+
+
+def test_scoring_moves_the_fitness_to_another_split_and_metric(task):
+    on_test = task.scoring("test", "neg_val_loss")
+    assert on_test.split == "test" and task.split == "validation"
+    assert on_test.val_data() is task.test_data()
+    assert on_test.worst_fitness == pytest.approx(-task.worst_loss)
+    params = task.init_params()
+    loss = -float(on_test.fitness(params, on_test.val_data()))
+    assert 0.1 < loss < task.worst_loss  # an untrained model: near ln(classes)
+    with pytest.raises(ValueError, match="unknown split"):
+        task.scoring("train")
