@@ -59,14 +59,15 @@ def _program_title(spec: str) -> str:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from symopt.export import selftest_source, to_optax_source, to_torch_source
+    from symopt.export import provenance_of, selftest_source, to_optax_source, to_torch_source
 
     program = load_program(args.program)
     title = _program_title(args.program)
     exporter = to_torch_source if args.to == "torch" else to_optax_source
     if args.with_test and not args.output:
         raise SymoptError("--with-test writes test_<module>.py beside the module: give -o FILE.py")
-    _write_output(exporter(program, title=title), args.output)
+    source = exporter(program, title=title, provenance=provenance_of(args.program, program))
+    _write_output(source, args.output)
     if args.with_test:
         module = Path(args.output)
         if not module.stem.isidentifier():
