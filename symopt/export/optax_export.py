@@ -34,17 +34,17 @@ _HELPERS = {
     "norm": """
 def _norm(x):
     def one(leaf):
-        return jnp.full_like(leaf, jnp.sqrt(jnp.sum(jnp.square(leaf.astype(jnp.float32)))))
+        return jnp.full_like(leaf, jnp.sqrt(jnp.sum(jnp.square(_wide(leaf)))))
 
     return jax.tree.map(one, x)
 """,
     "global_norm": """
 def _global_norm(x):
-    return optax.tree.norm(optax.tree.cast(x, jnp.float32))
+    return optax.tree.norm(jax.tree.map(_wide, x))
 """,
     "dot": """
 def _dot(a, b):
-    return optax.tree.vdot(optax.tree.cast(a, jnp.float32), optax.tree.cast(b, jnp.float32))
+    return optax.tree.vdot(jax.tree.map(_wide, a), jax.tree.map(_wide, b))
 """,
     "cosine_sim": """
 def _cosine_sim(a, b):
@@ -56,6 +56,11 @@ def _clip(x, c):
     return jax.tree.map(lambda leaf: (leaf * scale).astype(leaf.dtype), x)
 """,
 }
+_WIDE = '''
+def _wide(leaf):
+    """``leaf`` in the dtype reductions accumulate in: float32, or its own if wider."""
+    return leaf.astype(jnp.promote_types(leaf.dtype, jnp.float32))
+'''
 _NEEDS = {"cosine_sim": ("global_norm", "dot"), "clip": ("global_norm",)}
 
 _USAGE = """\
@@ -164,7 +169,8 @@ def _helpers(program: Program) -> str:
         for need in (*_NEEDS.get(stmt.op, ()), stmt.op):
             if need in _HELPERS:
                 used.setdefault(need, None)
-    return "".join(_HELPERS[name] for name in used)
+    wide = _WIDE if {"norm", "global_norm", "dot"} & set(used) else ""
+    return wide + "".join(_HELPERS[name] for name in used)
 
 
 def _program_function(program: Program, names: dict[str, str], naming: Naming) -> str:

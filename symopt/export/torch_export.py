@@ -39,17 +39,16 @@ _RESERVED = {"torch", "list", "map", "float", "zip", "sum", "lr"}
 _HELPERS = {
     "norm": """
 def _norm(x):
-    return [torch.linalg.vector_norm(t, dtype=torch.float32).to(t.dtype).expand_as(t).clone()
-            for t in x]
+    return [torch.linalg.vector_norm(t, dtype=_wide(t)).to(t.dtype).expand_as(t).clone() for t in x]
 """,
     "global_norm": """
 def _global_norm(x):
-    norms = [torch.linalg.vector_norm(t, dtype=torch.float32) for t in x]
+    norms = [torch.linalg.vector_norm(t, dtype=_wide(t)) for t in x]
     return torch.linalg.vector_norm(torch.stack(norms)) if norms else torch.zeros([])
 """,
     "dot": """
 def _dot(a, b):
-    return sum((torch.sum(p.float() * q.float()) for p, q in zip(a, b)), torch.zeros([]))
+    return sum((torch.sum(p.to(_wide(p)) * q.to(_wide(q))) for p, q in zip(a, b)), torch.zeros([]))
 """,
     "cosine_sim": """
 def _cosine_sim(a, b):
@@ -61,6 +60,11 @@ def _clip(x, c):
     return [t * scale for t in x]
 """,
 }
+_WIDE = """
+def _wide(t):
+    \"\"\"The dtype reductions accumulate in: float32, or the tensor's own if wider.\"\"\"
+    return torch.promote_types(t.dtype, torch.float32)
+"""
 _NEEDS = {"cosine_sim": ("global_norm", "dot"), "clip": ("global_norm",)}
 
 _USAGE = """\
@@ -182,7 +186,8 @@ def _float32(value):
     the float32 0.999, as the reference meaning does)."""
     return torch.tensor(value, dtype=torch.float32).item()
 '''
-    return scalar + "".join(_HELPERS[name] for name in used) + foreach
+    wide = _WIDE if {"norm", "global_norm", "dot"} & set(used) else ""
+    return scalar + wide + "".join(_HELPERS[name] for name in used) + foreach
 
 
 def _optimizer_class(program: Program, naming: Naming, cls: str) -> str:

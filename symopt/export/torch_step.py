@@ -46,7 +46,7 @@ def step_function(program: Program, names: dict[str, str], naming: Naming, forea
     for i, (stmt, kind) in enumerate(zip(program.body, kinds, strict=True)):
         scaled = _scaled_add(ctx, i, dead)
         if scaled is not None:
-            lines += _write_scaled_add(ctx, i, dead[i], *scaled)
+            lines += _write_scaled_add(ctx, i, *scaled)
         elif i + 1 == len(program.body) or _scaled_add(ctx, i + 1, dead) is None:
             lines += _statement(ctx, i, dead[i])
         ctx.classes[stmt.target] = "F" if i == naming.learning_rate.statement else _CLASSES[kind]
@@ -70,9 +70,10 @@ def dead_after(program: Program) -> list[set[str]]:
 
 def _scaled_add(ctx: _Context, j: int, dead: list[set[str]]) -> tuple[str, str, str] | None:
     """``(y, x, alpha)`` when statements ``j - 1`` and ``j`` are ``t = x * s`` then
-    ``u = y + t`` (or ``y - t``), ``t`` read nowhere else and ``s`` a float: they are written as
-    one ``add`` with ``alpha`` (weight decay joining an update), one pass over memory instead of
-    two, allocating nothing when ``y`` is owned. ``None`` otherwise."""
+    ``u = y + t`` (or ``y - t``), ``t`` read nowhere else, ``s`` a float and ``y`` an owned
+    buffer read nowhere else: they are written as one in-place ``add`` with ``alpha`` (weight
+    decay joining an update), one pass over memory instead of two and nothing allocated.
+    ``None`` otherwise."""
     if j == 0:
         return None
     scale, stmt = ctx.program.body[j - 1], ctx.program.body[j]
@@ -86,28 +87,22 @@ def _scaled_add(ctx: _Context, j: int, dead: list[set[str]]) -> tuple[str, str, 
     trees = [a for a in scale.args if isinstance(a, str) and ctx.classes.get(a) == "T"]
     if scale.op != "mul" or len(trees) != 1 or len(factors) != 1 or y == trees[0] or y == t:
         return None
-    if not (isinstance(y, str) and ctx.classes.get(y) == "T"):
+    if not (isinstance(y, str) and ctx.classes.get(y) == "T" and y in dead[j] and y in ctx.owned):
         return None
     k = scale.args.index(factors[0])
     alpha = _arg(ctx, j - 1, k, factors[0])
     return y, trees[0], f"-{alpha}" if stmt.op == "sub" else alpha
 
 
-def _write_scaled_add(ctx: _Context, j: int, dead: set[str], y: str, x: str, alpha: str):
+def _write_scaled_add(ctx: _Context, j: int, y: str, x: str, alpha: str) -> list[str]:
     y_name, x_name = ctx.names[y], ctx.names[x]
     target = ctx.names[ctx.program.body[j].target]
-    inplace = y in dead and y in ctx.owned
     ctx.owned.add(ctx.program.body[j].target)
-    if inplace:
-        if ctx.foreach:
-            line = f"    torch._foreach_add_({y_name}, {x_name}, alpha={alpha})"
-        else:
-            line = f"    for _0, _1 in zip({y_name}, {x_name}):\n        _0.add_(_1, alpha={alpha})"
-        return [line] + ([] if y_name == target else [f"    {target} = {y_name}"])
     if ctx.foreach:
-        return [f"    {target} = torch._foreach_add({y_name}, {x_name}, alpha={alpha})"]
-    loop = f"[torch.add(_0, _1, alpha={alpha}) for _0, _1 in zip({y_name}, {x_name})]"
-    return [f"    {target} = {loop}"]
+        line = f"    torch._foreach_add_({y_name}, {x_name}, alpha={alpha})"
+    else:
+        line = f"    for _0, _1 in zip({y_name}, {x_name}):\n        _0.add_(_1, alpha={alpha})"
+    return [line] + ([] if y_name == target else [f"    {target} = {y_name}"])
 
 
 def _statement(ctx: _Context, i: int, dead: set[str]) -> list[str]:
