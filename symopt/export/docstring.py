@@ -29,12 +29,13 @@ def constant_text(value: float) -> str:
     return repr(float(value))
 
 
-def maths_lines(program: Program, naming: Naming) -> list[str]:
-    """The update rule, one assignment a line, as computed (see the module docstring)."""
-    lines = [f"{program.lr} = learning_rate"] if naming.learning_rate.statement is None else []
+def maths_lines(program: Program, naming: Naming, lr: str = "learning_rate") -> list[str]:
+    """The update rule, one assignment a line, as computed (see the module docstring); ``lr``
+    is how the export's learning rate is spelled."""
+    lines = [f"{program.lr} = {lr}"] if naming.learning_rate.statement is None else []
     for i, stmt in enumerate(program.body):
         if i == naming.learning_rate.statement:
-            lines.append(f"{stmt.target} = learning_rate")
+            lines.append(f"{stmt.target} = {lr}")
             continue
         op = OPS[stmt.op]
         args = [a if isinstance(a, str) else naming.at[(i, j)] for j, a in enumerate(stmt.args)]
@@ -52,10 +53,11 @@ def maths_lines(program: Program, naming: Naming) -> list[str]:
     return lines
 
 
-def hyperparameter_lines(naming: Naming) -> list[str]:
-    """``name = default``: role, one a line, ``learning_rate`` first."""
+def hyperparameter_lines(naming: Naming, lr_name: str = "learning_rate") -> list[str]:
+    """``name = default``: role, one a line, the learning rate (named ``lr_name``) first."""
     lr = naming.learning_rate
-    entries = [f"learning_rate = {constant_text(lr.default)}: {lr.source}."]
+    source = lr.source.replace("learning_rate", lr_name)
+    entries = [f"{lr_name} = {constant_text(lr.default)}: {source}."]
     entries += [f"{h.name} = {constant_text(h.default)}: {h.role}." for h in naming.hyperparameters]
     lines = []
     for entry in entries:

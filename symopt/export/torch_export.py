@@ -67,6 +67,11 @@ def _wide(t):
 """
 _NEEDS = {"cosine_sim": ("global_norm", "dot"), "clip": ("global_norm",)}
 
+_HYPER_INTRO = (
+    "Hyperparameters: param-group options ({names}) with these defaults; b1, b2, ... travel "
+    "together as betas, and a group may override any of them::"
+)
+
 _USAGE = """\
 import torch
 
@@ -126,8 +131,8 @@ def group_options(naming: Naming) -> list[tuple[str, str]]:
 
 
 def _module_docstring(program, title, naming: Naming, provenance, cls: str) -> str:
-    maths = docstring.indent(docstring.maths_lines(program, naming), 4)
-    hyper = docstring.indent(docstring.hyperparameter_lines(naming), 4)
+    maths = docstring.indent(docstring.maths_lines(program, naming, 'group["lr"]'), 4)
+    hyper = docstring.indent(docstring.hyperparameter_lines(naming, "lr"), 4)
     usage = docstring.indent(_USAGE.format(cls=cls).splitlines(), 4)
     names = (
         "lr"
@@ -138,13 +143,11 @@ def _module_docstring(program, title, naming: Naming, provenance, cls: str) -> s
 
 {docstring.wrap("Provenance: " + provenance.text + ".")}
 
-The update rule, as computed on each tensor of a parameter group (``p = p - update``; lr is the
-group's ``lr`` and ``learning_rate`` below)::
+The update rule, as computed on each tensor of a parameter group (``p = p - update``)::
 
 {maths}
 
-Hyperparameters: param-group options ({names}), with these defaults (``b1``, ``b2``, ... travel
-as ``betas``); a group may override any of them::
+{docstring.wrap(_HYPER_INTRO.format(names=names))}
 
 {hyper}
 

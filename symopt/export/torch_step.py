@@ -18,7 +18,7 @@ from symopt.dsl.kinds import infer_kinds
 from symopt.dsl.ops import OPS, Kind
 from symopt.dsl.program import Program, Statement
 from symopt.export import torch_ops
-from symopt.export.hyperparams import Naming
+from symopt.export.hyperparams import LearningRate, Naming
 
 _CLASSES = {Kind.TREE: "T", Kind.SCALAR: "S"}
 
@@ -36,6 +36,7 @@ class _Context:
 def step_function(program: Program, names: dict[str, str], naming: Naming, foreach: bool) -> str:
     """Source of ``_step_foreach`` (``foreach``) or ``_step_loop``: returns the update and the
     new state slots, as lists of tensors."""
+    program, naming = _sink_squares(program, naming)
     ctx = _Context(program, names, naming, foreach)
     ctx.classes = dict.fromkeys(program.params[:-1], "T") | {program.lr: "F"}
     ctx.owned = set(program.states)
@@ -44,15 +45,43 @@ def step_function(program: Program, names: dict[str, str], naming: Naming, forea
     lines = [f"\ndef _step_{'foreach' if foreach else 'loop'}({', '.join(args)}):"]
     kinds = infer_kinds(program)
     for i, (stmt, kind) in enumerate(zip(program.body, kinds, strict=True)):
-        scaled = _scaled_add(ctx, i, dead)
-        if scaled is not None:
-            lines += _write_scaled_add(ctx, i, *scaled)
-        elif i + 1 == len(program.body) or _scaled_add(ctx, i + 1, dead) is None:
+        fused = _fused(ctx, i, dead)
+        if fused is not None:
+            lines += fused
+        elif i + 1 == len(program.body) or _fusion(ctx, i + 1, dead) is None:
             lines += _statement(ctx, i, dead[i])
         ctx.classes[stmt.target] = "F" if i == naming.learning_rate.statement else _CLASSES[kind]
     returned = ", ".join(names[r] for r in program.returns)
     lines.append(f"    return {returned}{',' if len(program.returns) == 1 else ''}")
     return "\n".join(lines) + "\n"
+
+
+def _sink_squares(program: Program, naming: Naming) -> tuple[Program, Naming]:
+    """``program`` with each ``t = square(x)`` read by one later statement moved just before it
+    (ops are pure: legal when nothing between reads ``t`` or reassigns ``t`` or ``x``), so that
+    ``_squared_average`` sees the pair; ``naming`` follows the statements."""
+    order = list(range(len(program.body)))
+    for k in range(len(program.body) - 1, -1, -1):
+        stmt = program.body[k]
+        position = order.index(k)
+        if stmt.op != "square":
+            continue
+        later = [program.body[i] for i in order[position + 1 :]]
+        readers = [n for n, other in enumerate(later) if stmt.target in other.variables()]
+        if not readers:
+            continue
+        between = later[: readers[0]]
+        touched = {stmt.target, *stmt.variables()}
+        if any(other.target in touched for other in between):
+            continue
+        order.insert(position + readers[0], order.pop(position))
+    new_index = {old: new for new, old in enumerate(order)}
+    body = tuple(program.body[i] for i in order)
+    at = {(new_index[i], j): name for (i, j), name in naming.at.items()}
+    lr = naming.learning_rate
+    if lr.statement is not None:
+        lr = LearningRate(new_index[lr.statement], lr.default, lr.source)
+    return program.replace_body(body), Naming(naming.hyperparameters, at, lr)
 
 
 def dead_after(program: Program) -> list[set[str]]:
@@ -66,6 +95,64 @@ def dead_after(program: Program) -> list[set[str]]:
         live |= set(stmt.variables())
         result.append({v for v in stmt.variables() if v not in after or v == stmt.target})
     return result[::-1]
+
+
+def _fusion(ctx: _Context, j: int, dead: list[set[str]]):
+    """The pair of statements ending at ``j`` that is written as one, if there is one:
+    ``(writer, arguments)``."""
+    for find, write in ((_scaled_add, _write_scaled_add), (_squared_average, _write_squared)):
+        found = find(ctx, j, dead)
+        if found is not None:
+            return write, found
+    return None
+
+
+def _fused(ctx: _Context, j: int, dead: list[set[str]]) -> list[str] | None:
+    fusion = _fusion(ctx, j, dead)
+    if fusion is None:
+        return None
+    write, found = fusion
+    return write(ctx, j, *found)
+
+
+def _squared_average(ctx: _Context, j: int, dead: list[set[str]]):
+    """``(s, x, keep)`` when statements ``j - 1`` and ``j`` are ``t = square(x)`` then
+    ``s' = interp(t, s, a)`` (or ``interp(s, t, 1 - keep)``), ``t`` read nowhere else, ``s`` an
+    owned buffer read nowhere else and the weight a float: Adam's second moment, written
+    ``s.mul_(keep).addcmul_(x, x, value=1 - keep)`` with nothing allocated. ``None`` otherwise."""
+    if j == 0:
+        return None
+    square, stmt = ctx.program.body[j - 1], ctx.program.body[j]
+    t = square.target
+    if square.op != "square" or stmt.op != "interp" or stmt.args[:2].count(t) != 1:
+        return None
+    (x,) = square.args
+    s = stmt.args[1 - stmt.args.index(t)]
+    weight = stmt.args[2]
+    owned = isinstance(s, str) and s in dead[j] and s in ctx.owned and ctx.classes.get(s) == "T"
+    if not (owned and t in dead[j] and isinstance(x, str) and ctx.classes.get(x) == "T"):
+        return None
+    if weight in (t, s) or isinstance(weight, str) and ctx.classes.get(weight) != "F":
+        return None
+    a = _arg(ctx, j, 2, weight)
+    return s, x, a if stmt.args[1] == s else f"(1.0 - {a})"
+
+
+def _write_squared(ctx: _Context, j: int, s: str, x: str, keep: str) -> list[str]:
+    s_name, x_name = ctx.names[s], ctx.names[x]
+    target = ctx.names[ctx.program.body[j].target]
+    ctx.owned.add(ctx.program.body[j].target)
+    if ctx.foreach:
+        line = (
+            f"    torch._foreach_mul_({s_name}, {keep})\n"
+            f"    torch._foreach_addcmul_({s_name}, {x_name}, {x_name}, value=1.0 - {keep})"
+        )
+    else:
+        line = (
+            f"    for _0, _1 in zip({s_name}, {x_name}):\n"
+            f"        _0.mul_({keep}).addcmul_(_1, _1, value=1.0 - {keep})"
+        )
+    return [line] + ([] if s_name == target else [f"    {target} = {s_name}"])
 
 
 def _scaled_add(ctx: _Context, j: int, dead: list[set[str]]) -> tuple[str, str, str] | None:
