@@ -10,6 +10,7 @@ per occurrence, numbered from the second on: ``b2``, ``weight_decay2``):
 - ``weight_decay``: the weight scaled by a constant, ``w * c``;
 - ``max_norm``: the threshold of ``clip(x, c)``;
 - ``eps``: a tiny constant added, ``x + c`` with ``0 < |c| <= 1e-4``;
+- ``step_size``: the last factor of the returned update, ``update = x * c``;
 - ``c1``, ``c2``, ...: any other constant.
 
 The learning rate. During a search a program's ``lr`` is a unit-peak schedule (1.0 at its peak),
@@ -123,7 +124,16 @@ def _role(program: Program, i: int, j: int) -> tuple[str, str]:
         return "max_norm", "threshold of clip by global norm"
     if stmt.op == "add" and 0 < abs(value) <= EPS_LIMIT:
         return "eps", "small constant added for numerical safety"
+    if stmt.op == "mul" and _makes_the_update(program, i):
+        return "step_size", "step size built into the program: the update is multiplied by it"
     return "c", f"constant argument {j + 1} of {stmt.op} (statement {i + 1})"
+
+
+def _makes_the_update(program: Program, i: int) -> bool:
+    """Statement ``i`` assigns the returned update for the last time."""
+    target = program.body[i].target
+    later = program.body[i + 1 :]
+    return target == program.returns[0] and all(s.target != target for s in later)
 
 
 def _show(arg) -> str:
