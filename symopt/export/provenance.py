@@ -29,17 +29,17 @@ UNKNOWN = Provenance("program text given to symopt; where it came from is not re
 
 def provenance_of(spec: str, program: Program) -> Provenance:
     """The provenance of ``program``, read from ``spec`` (a file, or ``RUN_DIR#WHICH``)."""
-    run_dir, sep, which = spec.rpartition("#")
-    if sep and Path(run_dir).is_dir():
-        name = Path(run_dir).name
-        return Provenance(f"discovered by the symopt search run {name!r} (program {which!r})")
-    seed = seed_name(program)
+    seed = seed_name(program)  # a run's first programs are its seed
     if seed is not None:
         return Provenance(
             f"the hand-written seed program {seed!r} of symopt's search space "
             "(search_spaces/seeds); written by hand, not found by a search",
             seed=True,
         )
+    run_dir, sep, which = spec.rpartition("#")
+    if sep and Path(run_dir).is_dir():
+        name = Path(run_dir).name
+        return Provenance(f"discovered by the symopt search run {name!r} (program {which!r})")
     return Provenance(f"program text from {spec}; where it came from is not recorded")
 
 

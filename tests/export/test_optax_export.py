@@ -10,10 +10,11 @@ import pytest
 from symopt.cli import main
 from symopt.dsl import parse, read_program
 from symopt.execution.reference import apply_update, init_states, make_step
-from symopt.export import to_optax_source
+from symopt.export import provenance_of, to_optax_source
 from symopt.export.hyperparams import learning_rate
 from symopt.search.random_programs import random_program
 from tests.dsl.test_text import SEEDS
+from tests.export.programs import PROGRAMS
 
 jax = pytest.importorskip("jax", reason="the optax export tests need jax")
 jnp = pytest.importorskip("jax.numpy", reason="the optax export tests need jax")
@@ -193,3 +194,14 @@ def test_cli_export_with_test_writes_a_passing_test(tmp_path, capsys, target):
                           capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stdout[-2000:]
     assert " passed" in done.stdout and "skipped" not in done.stdout
+
+
+def test_provenance_tells_seeds_from_discoveries(tmp_path):
+    quick = read_program(PROGRAMS / "quick_meta.txt")
+    run = provenance_of(f"{tmp_path}#best", quick)
+    assert run.text.startswith(f"discovered by the symopt search run '{tmp_path.name}'")
+    assert not run.seed
+    lion = provenance_of(f"{tmp_path}#1", read_program(SEEDS / "lion.txt"))  # a run's seed
+    assert lion.seed and "written by hand, not found by a search" in lion.text
+    assert "not recorded" in provenance_of("elsewhere.txt", quick).text
+    assert "discovered by the symopt search run" in to_optax_source(quick, "q", run)
