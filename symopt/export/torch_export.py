@@ -193,14 +193,7 @@ def _float32(value):
     return scalar + wide + "".join(_HELPERS[name] for name in used) + foreach
 
 
-def _optimizer_class(program: Program, naming: Naming, cls: str) -> str:
-    options = group_options(naming)
-    signature = "".join(
-        f"\n        {o}={d}," for o, d in [("lr", repr(naming.learning_rate.default)), *options]
-    )
-    defaults = "".join(f'\n            "{o}": {o},' for o, _ in [("lr", ""), *options])
-    hyper = "".join(f", {read}" for read in _group_reads(naming))
-    return f'''
+_CLASS = '''
 
 class {cls}(torch.optim.Optimizer):
     """The program as a PyTorch optimizer; the module docstring gives the maths and options."""
@@ -285,6 +278,18 @@ def _dedupe(states) -> None:
                 state[key] = state[key].clone()
             seen.add(id(state[key]))
 '''
+"""The optimizer class and its module-level helper; ``{cls}``, ``{signature}``, ``{defaults}``
+and ``{hyper}`` are filled in by ``_optimizer_class``."""
+
+
+def _optimizer_class(program: Program, naming: Naming, cls: str) -> str:
+    options = group_options(naming)
+    signature = "".join(
+        f"\n        {o}={d}," for o, d in [("lr", repr(naming.learning_rate.default)), *options]
+    )
+    defaults = "".join(f'\n            "{o}": {o},' for o, _ in [("lr", ""), *options])
+    hyper = "".join(f", {read}" for read in _group_reads(naming))
+    return _CLASS.format(cls=cls, signature=signature, defaults=defaults, hyper=hyper)
 
 
 def _group_reads(naming: Naming) -> list[str]:
