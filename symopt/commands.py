@@ -83,7 +83,7 @@ def _program_title(spec: str) -> str:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from symopt.export import selftest_source, to_optax_source, to_torch_source
+    from symopt.export import provenance_of, selftest_source, to_optax_source, to_torch_source
 
     program = load_program(args.program)
     title = _program_title(args.program)
@@ -93,7 +93,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     module = Path(args.output or "")
     if args.with_test and not module.stem.isidentifier():  # checked before anything is written
         raise SymoptError(f"{args.output}: --with-test needs a module name that Python imports")
-    _write_output(exporter(program, title=title), args.output)
+    source = exporter(program, title=title, provenance=provenance_of(args.program, program))
+    _write_output(source, args.output)
     if args.with_test:
         test = selftest_source(program, args.to, module.stem, title=title)
         _write_output(test, str(module.with_name(f"test_{module.stem}.py")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from symopt.dsl.ops import Kind
@@ -52,3 +53,11 @@ def return_line(program: Program, names: dict[str, str]) -> str:
     returned = ", ".join(names[r] for r in program.returns)
     comma = "," if len(program.returns) == 1 else ""
     return f"    return {returned}{comma}"
+
+
+def class_name(title: str) -> str:
+    """A class name for ``title``: its words capitalised, e.g. ``lion`` -> ``Lion``."""
+    name = "".join(word[:1].upper() + word[1:] for word in re.split(r"[^0-9A-Za-z]+", title))
+    if not name or name[0].isdigit() or name == "SLOTS":
+        name = "Program" + name
+    return name

@@ -4,18 +4,21 @@ import ast
 import importlib.util
 import random
 
-import jax
-import jax.numpy as jnp
 import numpy as np
-import optax
 import pytest
 
 from symopt.cli import main
 from symopt.dsl import parse, read_program
 from symopt.execution.reference import apply_update, init_states, make_step
-from symopt.export import to_optax_source
+from symopt.export import provenance_of, to_optax_source
+from symopt.export.hyperparams import learning_rate
 from symopt.search.random_programs import random_program
 from tests.dsl.test_text import SEEDS
+from tests.export.programs import PROGRAMS
+
+jax = pytest.importorskip("jax", reason="the optax export tests need jax")
+jnp = pytest.importorskip("jax.numpy", reason="the optax export tests need jax")
+optax = pytest.importorskip("optax", reason="the optax export tests need optax")
 
 SHAPES = {"dense": (4, 3), "bias": (3,), "conv": (2, 2, 3, 2)}
 
@@ -27,6 +30,12 @@ def load_module(source: str, tmp_path, name: str = "exported"):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def export_lr(program, lr: float) -> float:
+    """The export's learning rate that runs ``program`` at its own ``lr``."""
+    factor = learning_rate(program)
+    return lr * factor.default if factor.statement is not None else lr
 
 
 def make_params(seed: int = 0):
@@ -86,7 +95,7 @@ def numpy_adamw(params, steps: int, lr: float):
 
 def test_adamw_export_matches_numpy(tmp_path):
     module = load_module(to_optax_source(read_program(SEEDS / "adamw.txt")), tmp_path)
-    ours = run_optax(module.optimizer(0.5), make_params())
+    ours = run_optax(module.optimizer(0.5 * 0.001), make_params())
     theirs = numpy_adamw(make_params(), 100, 0.5)
     assert_trees_close(ours, theirs, atol=1e-5)
 
@@ -106,7 +115,7 @@ def test_exported_random_programs_match_the_reference(tmp_path):
     for i in range(40):
         program = random_program(rng, rng.randint(1, 12), num_states=rng.randint(0, 3))
         module = load_module(to_optax_source(program), tmp_path, f"random{i}")
-        tx, step = module.optimizer(0.01), make_step(program)
+        tx, step = module.optimizer(export_lr(program, 0.01)), make_step(program)
         params_a = params_b = make_params(i)
         opt_state, states = tx.init(params_a), init_states(program, params_b)
         for t in range(3):
@@ -127,8 +136,9 @@ def test_exported_module_imports_only_jax_and_optax():
             imported |= {alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
             imported.add(node.module.split(".")[0])
-    assert imported == {"jax", "optax"}
-    assert "m = interp(g, m, 0.9)" in ast.get_docstring(tree)
+    assert imported == {"jax", "optax", "typing"}
+    assert "m = interp(g, m, 0.9)" in ast.get_docstring(tree)  # the program as stored
+    assert "m = (1.0 - b1) * g + b1 * m" in ast.get_docstring(tree)  # the maths as computed
 
 
 def test_variable_names_that_would_shadow_module_names(tmp_path):
@@ -146,20 +156,28 @@ def test_variable_names_that_would_shadow_module_names(tmp_path):
     assert_trees_close(jax.tree.map(jnp.negative, updates), update, atol=1e-6)
 
 
-def test_update_without_params_is_a_clear_error(tmp_path):
-    module = load_module(to_optax_source(read_program(SEEDS / "sgd.txt")), tmp_path)
-    tx = module.optimizer(0.1)
+def test_update_without_params_is_a_clear_error_only_when_the_rule_reads_them(tmp_path):
+    lion = load_module(to_optax_source(read_program(SEEDS / "lion.txt")), tmp_path, "lion")
+    tx = lion.optimizer(0.1)
     with pytest.raises(ValueError, match="reads the weights"):
         tx.update(make_params(), tx.init(make_params()))
+    sgd = load_module(to_optax_source(read_program(SEEDS / "sgd.txt")), tmp_path, "sgd")
+    tx = sgd.optimizer(0.1)
+    updates, _ = tx.update(make_params(), tx.init(make_params()))
+    assert_trees_close(updates, jax.tree.map(lambda g: -0.1 * g, make_params()), atol=1e-7)
 
 
 def test_cli_export_writes_an_importable_module(tmp_path, capsys):
     out = tmp_path / "lion_opt.py"
     assert main(["export", str(SEEDS / "lion.txt"), "--to", "optax", "-o", str(out)]) == 0
     module = load_module(out.read_text(), tmp_path, "lion_opt")
-    assert module.optimizer(1e-3).init(make_params())["count"] == 0
+    assert module.optimizer(1e-3).init(make_params()).count == 0
+    assert "hand-written seed" in module.__doc__ and "found by symopt" not in module.__doc__
     assert main(["export", str(SEEDS / "sgd.txt")]) == 0
-    assert "def optimizer(learning_rate" in capsys.readouterr().out
+    assert (
+        "def optimizer(\n    learning_rate: optax.ScalarOrSchedule = 0.01,"
+        in capsys.readouterr().out
+    )
 
 
 @pytest.mark.parametrize("target", ["optax", "torch"])
@@ -176,3 +194,14 @@ def test_cli_export_with_test_writes_a_passing_test(tmp_path, capsys, target):
                           capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stdout[-2000:]
     assert " passed" in done.stdout and "skipped" not in done.stdout
+
+
+def test_provenance_tells_seeds_from_discoveries(tmp_path):
+    quick = read_program(PROGRAMS / "quick_meta.txt")
+    run = provenance_of(f"{tmp_path}#best", quick)
+    assert run.text.startswith(f"discovered by the symopt search run '{tmp_path.name}'")
+    assert not run.seed
+    lion = provenance_of(f"{tmp_path}#1", read_program(SEEDS / "lion.txt"))  # a run's seed
+    assert lion.seed and "written by hand, not found by a search" in lion.text
+    assert "not recorded" in provenance_of("elsewhere.txt", quick).text
+    assert "discovered by the symopt search run" in to_optax_source(quick, "q", run)

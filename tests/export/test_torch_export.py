@@ -8,9 +8,7 @@ import subprocess
 import sys
 
 import numpy as np
-import optax
 import pytest
-import torch
 
 from symopt.bench import candidate_stream
 from symopt.dsl import OPS, Kind, Program, Statement, parse, read_program
@@ -18,7 +16,18 @@ from symopt.execution.reference import apply_update, init_states, make_step
 from symopt.export import selftest_source, to_optax_source, to_torch_source
 from symopt.search.random_programs import random_program
 from tests.dsl.test_text import SEEDS
-from tests.export.test_optax_export import SHAPES, gradient, load_module, make_params, run_optax
+from tests.export.programs import PROGRAMS
+from tests.export.test_optax_export import (
+    SHAPES,
+    export_lr,
+    gradient,
+    load_module,
+    make_params,
+    run_optax,
+)
+
+torch = pytest.importorskip("torch", reason="the PyTorch export needs the optional extra torch")
+optax = pytest.importorskip("optax", reason="the comparisons with optax need optax")
 
 KEYS = sorted(SHAPES)  # the order of the leaves of a parameter dict, as jax flattens it
 
@@ -100,14 +109,15 @@ def test_state_dict_round_trip_keeps_the_trajectory(tmp_path, seed):
     assert any(not np.array_equal(without_state[k], expected[k]) for k in KEYS)
 
 
-def step_by_step(program: Program, module, seed: int, steps: int, lr: float = 0.01):
+def step_by_step(program: Program, module, seed: int, steps: int, lr=0.01, foreach=None):
     """Compare each torch step with a reference step from the same weights and state slots.
 
     Starting each reference step where torch stands keeps ulp-level differences between torch's
     and XLA's elementary functions from compounding through chaotic programs.
     """
     params = torch_params(seed)
-    opt, step = module.Program(params, lr=lr), make_step(program)
+    opt = module.Program(params, lr=export_lr(program, lr), foreach=foreach)
+    step = make_step(program)
     for t in range(steps):
         before = as_dict(params)
         states = init_states(program, before) if t == 0 else slot_dicts(opt, params, module.SLOTS)
@@ -135,11 +145,12 @@ def flush_denormal():
 def test_adamw_matches_the_reference_over_many_steps(tmp_path):
     program = read_program(SEEDS / "adamw.txt")
     params = torch_params()
-    got = run_torch(export(program, tmp_path).Program(params, lr=0.5), params, 100)
+    got = run_torch(export(program, tmp_path).Program(params, lr=0.5 * 0.001), params, 100)
     assert_dicts_close(got, run_reference(program, make_params(), 0.5, 100), rtol=1e-5, atol=1e-6)
 
 
-def test_random_programs_match_the_reference(tmp_path, flush_denormal):
+@pytest.mark.parametrize("foreach", [False, True], ids=["per-tensor", "foreach"])
+def test_random_programs_match_the_reference(tmp_path, flush_denormal, foreach):
     rng = random.Random(11)
     programs = [read_program(SEEDS / "adamw.txt"), *candidate_stream(10, seed=3)]
     programs += [
@@ -147,7 +158,7 @@ def test_random_programs_match_the_reference(tmp_path, flush_denormal):
     ]
     for i, program in enumerate(programs):
         module = export(program, tmp_path, name=f"random{i}")
-        for t, got, expected in step_by_step(program, module, i, 3):
+        for t, got, expected in step_by_step(program, module, i, 3, foreach=foreach):
             where = f"program {i}, step {t}"
             assert_dicts_close(got, expected, rtol=1e-4, atol=1e-5, equal_nan=True, where=where)
 
@@ -293,8 +304,11 @@ def test_generated_self_tests_pass_and_catch_a_wrong_module(tmp_path):
         text=True,
     )
     summary = result.stdout.strip().splitlines()[-1]
-    assert "1 failed, 9 passed" in summary, result.stdout[-3000:]
-    assert "FAILED test_wrong_opt.py::test_matches_the_reference_execution" in result.stdout
+    failed = [line for line in result.stdout.splitlines() if line.startswith("FAILED")]
+    assert summary.startswith("2 failed, 32 passed"), result.stdout[-3000:]
+    wrong = "FAILED test_wrong_opt.py::test_matches_the_reference"
+    assert len(failed) == 2 and all(line.startswith(wrong) for line in failed)
+    assert "nudging weights and gradients by one ulp moves the reference there by" in result.stdout
 
 
 def test_self_test_rejects_unknown_targets_and_bad_module_names():
@@ -303,3 +317,24 @@ def test_self_test_rejects_unknown_targets_and_bad_module_names():
         selftest_source(program, "tensorflow", "sgd_opt")
     with pytest.raises(ValueError, match="not a Python identifier"):
         selftest_source(program, "torch", "sgd-opt")
+
+
+def test_generated_tests_pass_for_programs_that_amplify_last_bits(tmp_path):
+    """Issue 16: a fixed rtol of 1e-4 failed the generated optax test of programs symopt found
+    (``amplifying.txt``: 1 element off by 5e-4 relative), though their exports are right."""
+    for name in ["quick_meta", "amplifying"]:
+        program = read_program(PROGRAMS / f"{name}.txt")
+        for target, to_source in [("optax", to_optax_source), ("torch", to_torch_source)]:
+            module = f"{name}_{target}"
+            (tmp_path / f"{module}.py").write_text(to_source(program, name))
+            test = selftest_source(program, target, module, name)
+            (tmp_path / f"test_{module}.py").write_text(test)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    summary = result.stdout.splitlines()[-1]
+    assert "skipped" not in summary and "failed" not in summary
