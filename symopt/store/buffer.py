@@ -23,27 +23,34 @@ class EvaluationBuffer:
         self.store = store
         self.limit = limit
         self.pending: list[EvaluationRecord] = []
-        self.next_id = store.count() + 1
+        self.stored = store.count()
 
     def add(self, record: EvaluationRecord, durable: bool) -> int:
         """Queue ``record``; write the queue now when ``durable`` (a trained result) or full.
         Returns the record's id."""
-        record_id = self.next_id
-        self.next_id += 1
         self.pending.append(record)
+        record_id = self.stored + len(self.pending)
         if durable or len(self.pending) >= self.limit:
             self.flush()
         return record_id
 
     def count(self) -> int:
         """Records added so far, written or not (the ``seq`` of the last one)."""
-        return self.next_id - 1
+        return self.stored + len(self.pending)
 
     def flush(self) -> None:
+        """Write the queue in one transaction. Safe to call again after an interruption (Ctrl-C)
+        at any point: a batch that was committed is not written twice."""
         if not self.pending:
             return
-        first = self.next_id - len(self.pending)
-        ids = self.store.add_evaluations(self.pending)
-        self.pending = []
-        if ids != list(range(first, first + len(ids))):
+        committed = self.store.count() - self.stored  # by an interrupted flush
+        if committed < 0 or committed > len(self.pending):
             raise RuntimeError(f"{self.store.run_dir}: another process wrote to this run")
+        del self.pending[:committed]
+        self.stored += committed
+        if self.pending:
+            ids = self.store.add_evaluations(self.pending)
+            if ids[0] != self.stored + 1:
+                raise RuntimeError(f"{self.store.run_dir}: another process wrote to this run")
+            self.stored += len(ids)
+            self.pending = []

@@ -115,7 +115,7 @@ def test_ids_and_counts_past_sqlite_integers(tmp_path, capsys):
 
 @pytest.mark.parametrize(
     ("extra", "fragment"),
-    [(["--seeds", "0"], "seeds >= 1; got 0"), (["--widen", "-1"], "must be >= 0; got -1")],
+    [(["--seeds", "0"], "1 <= seeds <= 1000; got 0"), (["--widen", "-1"], "must be >= 0; got -1")],
 )
 def test_benchmark_numbers_are_one_line(extra, fragment, capsys):
     assert main(["benchmark", str(SEEDS / "sgd.txt"), "--tasks", "cancer_mlp@1", *extra]) == 2
