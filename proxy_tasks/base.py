@@ -53,7 +53,8 @@ class Task:
       num_steps, batch_size, warmup_steps: the training budget and schedule shape.
       seed: fixes the initial parameters and the batch order.
       metric_name: ``"val_accuracy"`` (fraction correct on the validation split) or
-        ``"neg_val_loss"`` (minus the mean validation cross-entropy, nats per character).
+        ``"neg_val_loss"`` (minus the mean validation loss: cross-entropy in nats per character,
+        or the mean squared error of an ``mse`` task).
       worst_fitness: fitness of a failed run (NaN, Inf or divergence); every finite fitness is
         clipped to be at least this.
       divergence_loss: a training loss above this at any step marks the run as diverged. It is
@@ -131,7 +132,7 @@ class Task:
 
     def scoring(self, split: str, metric: str | None = None) -> Task:
         """This task with :meth:`fitness` measured on ``split`` (``"validation"`` or ``"test"``)
-        by ``metric`` (a key of :data:`METRICS`; default: the task's own).
+        by ``metric`` (one of :data:`METRICS`; default: the task's own).
 
         Training is unchanged. The worst fitness follows the metric: 0 for an accuracy,
         ``-worst_loss`` for a negative loss.

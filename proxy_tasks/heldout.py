@@ -22,7 +22,7 @@ import numpy as np
 
 from proxy_tasks.base import Task
 from proxy_tasks.errors import TaskError
-from proxy_tasks.heldout_data import SOURCE_VOCAB
+from proxy_tasks.heldout_data import SOURCE_VOCAB, python_source
 from proxy_tasks.heldout_models import SmallCNN, WindowLM
 from proxy_tasks.heldout_sources import HeldoutArraySource, NextCharSource
 from proxy_tasks.models import MLP
@@ -65,6 +65,7 @@ def digits_cnn() -> Task:
 def pysource_lm() -> Task:
     """Window-of-16 character MLP (embed 16, tanh 128) on standard-library Python source;
     fitness is minus held-out nats per character."""
+    python_source()  # a missing module is a TaskError here, before anything trains
     model = WindowLM(vocab=len(SOURCE_VOCAB), context=16, dim=16, hidden=128)
     source = NextCharSource(context=16, held_out_windows=2048)
     desc = "next-char MLP, window 16, embed 16, tanh 128, on Python stdlib source"

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from proxy_tasks import TaskError, task_names
+from proxy_tasks import TaskError, heldout_data, task_names
 from proxy_tasks.base import FAMILIES, LOSSES, METRICS
 from proxy_tasks.heldout import HELDOUT, get_heldout_task, heldout_names
 from proxy_tasks.heldout_data import (
@@ -107,3 +107,13 @@ def test_python_corpus_is_three_separate_files_of_known_characters():
 def test_bad_names_and_sizes_are_task_errors(name, size, message):
     with pytest.raises(TaskError, match=message):
         get_heldout_task(name, size)
+
+
+def test_a_missing_standard_library_module_is_a_task_error(monkeypatch, tmp_path):
+    monkeypatch.setattr(heldout_data.sysconfig, "get_paths", lambda: {"stdlib": str(tmp_path)})
+    python_source.cache_clear()
+    try:
+        with pytest.raises(TaskError, match=r"needs .*argparse\.py"):
+            python_source()
+    finally:
+        python_source.cache_clear()
