@@ -1,4 +1,5 @@
-"""Time every proxy task and check that AdamW trains it: ``python -m proxy_tasks --help``.
+"""Time every proxy task and check that AdamW trains it: ``python -m proxy_tasks --help``
+(``--heldout``: the held-out suite's tasks instead, at size 1).
 
 Prints a markdown table: compile time, the median run time of the compiled loop, the fitness of
 the initial parameters and after AdamW (``optax.adamw`` with ``task.lr_schedule(lr)``).
@@ -14,6 +15,7 @@ import time
 import optax
 
 from proxy_tasks import SIZES, TaskError, get_task, make_optax_trainer, task_names
+from proxy_tasks.heldout import get_heldout_task, heldout_names
 
 HEADER = (
     "| task | size | params | steps × batch | load s | compile s | run ms | init fitness | "
@@ -21,9 +23,11 @@ HEADER = (
 )
 
 
-def measure(name: str, size: int, lr: float, weight_decay: float, repeats: int) -> str:
+def measure(
+    name: str, size: int, lr: float, weight_decay: float, repeats: int, heldout: bool = False
+) -> str:
     start = time.perf_counter()
-    task = get_task(name, size)
+    task = get_heldout_task(name, size) if heldout else get_task(name, size)
     val = task.val_data()
     task.train_data()
     load = time.perf_counter() - start
@@ -44,17 +48,22 @@ def measure(name: str, size: int, lr: float, weight_decay: float, repeats: int) 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m proxy_tasks", description=__doc__)
-    parser.add_argument("--tasks", nargs="+", default=task_names(), metavar="NAME")
+    parser.add_argument("--tasks", nargs="+", metavar="NAME", help="default: every task")
+    parser.add_argument(
+        "--heldout", action="store_true", help="the held-out suite's tasks (size 1 only)"
+    )
     parser.add_argument("--sizes", nargs="+", type=int, default=[1], choices=SIZES)
     parser.add_argument("--lr", type=float, default=1e-3, help="AdamW peak learning rate")
     parser.add_argument("--weight-decay", type=float, default=0.01)
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per task (median)")
     args = parser.parse_args(argv)
+    names = args.tasks or (heldout_names() if args.heldout else task_names())
     print(HEADER, flush=True)
     try:
         for size in args.sizes:
-            for name in args.tasks:
-                print(measure(name, size, args.lr, args.weight_decay, args.repeats), flush=True)
+            for name in names:
+                row = measure(name, size, args.lr, args.weight_decay, args.repeats, args.heldout)
+                print(row, flush=True)
     except TaskError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

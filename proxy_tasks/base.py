@@ -29,16 +29,19 @@ import jax
 import jax.numpy as jnp
 
 from proxy_tasks.data import SPLITS
-from proxy_tasks.models import accuracy, cross_entropy
+from proxy_tasks.models import accuracy, cross_entropy, mean_squared_error
 
-FAMILIES = ("vision", "language", "tabular")
+FAMILIES = ("vision", "language", "tabular", "regression", "reconstruction")
+"""Task families; the search's registry uses the first three, the held-out suite all five."""
 SIZES = (1, 10, 100)
-METRICS = {
-    "val_accuracy": accuracy,
-    "neg_val_loss": lambda logits, labels: -cross_entropy(logits, labels),
-}
-"""Metrics by name; each is measured on the split the task scores (its name says validation
-because that is what a search sees; ``Task.scoring("test", ...)`` measures the same on test)."""
+LOSSES = {"cross_entropy": cross_entropy, "mse": mean_squared_error}
+"""Training losses by name: ``cross_entropy`` of int labels under logits (nats), or the
+``mse`` of float targets (mean over every output)."""
+METRICS = ("val_accuracy", "neg_val_loss")
+"""Metric names; each is measured on the split the task scores (its name says validation
+because that is what a search sees; ``Task.scoring("test", ...)`` measures the same on test).
+``val_accuracy`` is the fraction of arg-max predictions equal to the label (classifiers only);
+``neg_val_loss`` is minus the task's own loss (:attr:`Task.loss_name`)."""
 
 
 @dataclass(frozen=True)
@@ -50,15 +53,21 @@ class Task:
       num_steps, batch_size, warmup_steps: the training budget and schedule shape.
       seed: fixes the initial parameters and the batch order.
       metric_name: ``"val_accuracy"`` (fraction correct on the validation split) or
-        ``"neg_val_loss"`` (minus the mean validation cross-entropy, nats per character).
+        ``"neg_val_loss"`` (minus the mean validation loss: cross-entropy in nats per character,
+        or the mean squared error of an ``mse`` task).
       worst_fitness: fitness of a failed run (NaN, Inf or divergence); every finite fitness is
         clipped to be at least this.
       divergence_loss: a training loss above this at any step marks the run as diverged. It is
-        ``10 * ln(num_classes)``: ten times the loss of a uniform prediction.
+        ten times :attr:`reference`: ``10 * ln(num_classes)`` for a classifier.
       model: an object with ``init(key) -> params`` and ``apply(params, x) -> logits``.
       source: an object with ``train_data``, ``held_out_data`` and ``get_batch`` (``sources``).
       split: the held-out split :meth:`val_data` returns and :meth:`fitness` therefore scores,
         ``"validation"`` (as built) or ``"test"`` (see :meth:`scoring`).
+      loss_name: the training loss, a key of :data:`LOSSES` (``cross_entropy`` unless the task
+        regresses float targets).
+      zero_loss: for an ``mse`` task, the loss of predicting zero everywhere (the training
+        targets' mean square); ``None`` for cross-entropy, where all-zero logits lose
+        ``ln(num_classes)``.
     """
 
     name: str
@@ -75,6 +84,8 @@ class Task:
     source: Any = field(repr=False)
     description: str = ""
     split: str = "validation"
+    loss_name: str = "cross_entropy"
+    zero_loss: float | None = None
 
     def init_params(self) -> dict:
         """Initial parameters: a flat dict of float32 arrays, equal on every call.
@@ -106,13 +117,22 @@ class Task:
         return self.source.num_classes
 
     @property
+    def reference(self) -> float:
+        """The loss of the all-zero output, which a fresh model roughly starts from:
+        ``ln(num_classes)`` (uniform) for cross-entropy, :attr:`zero_loss` for MSE."""
+        if self.zero_loss is not None:
+            return self.zero_loss
+        return math.log(self.num_classes)
+
+    @property
     def worst_loss(self) -> float:
-        """``2 * ln(num_classes)``: the loss a failed run counts as, and the cap on any loss."""
-        return 2.0 * math.log(self.num_classes)
+        """``2 * reference`` (``2 ln(num_classes)`` for a classifier): the loss a failed run
+        counts as, and the cap on any loss."""
+        return 2.0 * self.reference
 
     def scoring(self, split: str, metric: str | None = None) -> Task:
         """This task with :meth:`fitness` measured on ``split`` (``"validation"`` or ``"test"``)
-        by ``metric`` (a key of :data:`METRICS`; default: the task's own).
+        by ``metric`` (one of :data:`METRICS`; default: the task's own).
 
         Training is unchanged. The worst fitness follows the metric: 0 for an accuracy,
         ``-worst_loss`` for a negative loss.
@@ -121,7 +141,9 @@ class Task:
             raise ValueError(f"unknown split {split!r}; use one of {SPLITS}")
         metric = metric or self.metric_name
         if metric not in METRICS:
-            raise ValueError(f"unknown metric {metric!r}; use one of {sorted(METRICS)}")
+            raise ValueError(f"unknown metric {metric!r}; use one of {METRICS}")
+        if metric == "val_accuracy" and self.loss_name != "cross_entropy":
+            raise ValueError(f"task {self.name!r} regresses float targets: it has no accuracy")
         if metric == self.metric_name:
             worst = self.worst_fitness
         else:
@@ -133,12 +155,15 @@ class Task:
         return self.source.get_batch(train_data, step)
 
     def loss(self, params: dict, batch: dict) -> jax.Array:
-        """Mean training cross-entropy (nats) of ``params`` on ``batch``; a float32 scalar."""
-        return cross_entropy(self.model.apply(params, batch["x"]), batch["y"])
+        """Mean training loss (:attr:`loss_name`) of ``params`` on ``batch``; a float32 scalar."""
+        return LOSSES[self.loss_name](self.model.apply(params, batch["x"]), batch["y"])
 
     def evaluate(self, params: dict, val_data: dict) -> jax.Array:
         """The raw validation metric (higher is better, may be NaN); a float32 scalar."""
-        return METRICS[self.metric_name](self.model.apply(params, val_data["x"]), val_data["y"])
+        outputs = self.model.apply(params, val_data["x"])
+        if self.metric_name == "val_accuracy":
+            return accuracy(outputs, val_data["y"])
+        return -LOSSES[self.loss_name](outputs, val_data["y"])
 
     def has_diverged(self, loss: jax.Array) -> jax.Array:
         """True where a training loss is NaN, infinite or above :attr:`divergence_loss`."""

@@ -197,9 +197,14 @@ def build_parser() -> argparse.ArgumentParser:
         "decay) on validation over tuning seeds, then report test loss over other seeds.",
     )
     benchmark.add_argument("programs", nargs="+", metavar="PROGRAM", help=PROGRAM_HELP)
-    benchmark.add_argument(
+    chosen = benchmark.add_mutually_exclusive_group()
+    chosen.add_argument(
         "--tasks", nargs="+", metavar="NAME@SIZE", help="default: every family at sizes 1, 10"
     )
+    chosen.add_argument(
+        "--suite", choices=("default", "heldout"), default="default",
+        help="default: every family at sizes 1, 10; heldout: the five tasks no campaign trains on",
+    )  # fmt: skip
     benchmark.add_argument("--seeds", type=int, default=3, help="tuning and report seeds each")
     benchmark.add_argument(
         "--baselines", nargs="+", metavar="NAME", help="default: all (AdamW always runs)"

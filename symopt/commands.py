@@ -299,11 +299,12 @@ def _task_spec(text: str) -> tuple[str, int]:
 
 def cmd_benchmark(args: argparse.Namespace) -> int:
     from symopt.benchmark import plot, render_table, run_benchmark
+    from symopt.benchmark.suite import suite_tasks
 
     programs = {_program_title(spec): load_program(spec) for spec in args.programs}
     if len(programs) != len(args.programs):
         raise SymoptError("two programs have the same name; give them different file names")
-    tasks = [_task_spec(t) for t in args.tasks] if args.tasks else None
+    tasks = [_task_spec(t) for t in args.tasks] if args.tasks else suite_tasks(args.suite)
     workers = args.workers if args.workers == "auto" else _positive_int("--workers", args.workers)
     result = run_benchmark(
         programs,

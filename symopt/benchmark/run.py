@@ -30,7 +30,7 @@ from symopt.backends.pool import map_jobs
 from symopt.benchmark.baselines import BASELINES, Baseline, baseline
 from symopt.benchmark.protocol import tune_and_report
 from symopt.benchmark.result import BenchmarkResult, Entry, Report, SweepPoint, TaskResult
-from symopt.benchmark.suite import DEFAULT_LR_FACTORS, check_sweep, resolve_tasks
+from symopt.benchmark.suite import DEFAULT_LR_FACTORS, check_sweep, get_task, resolve_tasks
 from symopt.benchmark.trainers import BaselineTrainer, ProgramTrainer, reports_accuracy
 from symopt.benchmark.verdict import judge
 from symopt.dsl.program import Program
@@ -195,7 +195,7 @@ class BenchmarkWorker:
     def _compiled(self, name: str, size: int) -> _Compiled:
         key = (name, size)
         if key not in self.tasks:
-            self.tasks[key] = _Compiled(proxy_tasks.get_task(name, size))
+            self.tasks[key] = _Compiled(get_task(name, size))
             while len(self.tasks) > self.KEEP_TASKS:
                 self.tasks.popitem(last=False)
         self.tasks.move_to_end(key)

@@ -1,6 +1,8 @@
-"""What a benchmark runs: the default task suite, the programs' lr factors, input checks.
+"""What a benchmark runs: the task suites, the programs' lr factors, input checks.
 
-The default suite is every task family at sizes 1 and 10 (vision, tabular, language). Each sweep
+The default suite is every task family at sizes 1 and 10 (vision, tabular, language); the
+``heldout`` suite is the five tasks of :mod:`proxy_tasks.heldout`, which no campaign may train
+on (the test of whether a discovered optimizer generalizes). Each sweep
 starts from the values here (baselines: :mod:`.baselines`) and widens while its best is at an
 edge (:mod:`symopt.sweep`). Cost is dominated by shakespeare_lm@10 (~1.6 s per run); README
 "Benchmark" has measured totals.
@@ -13,6 +15,7 @@ from collections.abc import Sequence
 
 import proxy_tasks
 from proxy_tasks import Task, TaskError
+from proxy_tasks.heldout import HELDOUT, get_heldout_task, heldout_names
 from symopt.errors import SymoptError
 
 DEFAULT_SUITE: tuple[tuple[str, int], ...] = (
@@ -24,6 +27,28 @@ DEFAULT_SUITE: tuple[tuple[str, int], ...] = (
     ("shakespeare_lm", 10),
 )
 """Each proxy task family (vision, tabular, language) at sizes 1 and 10."""
+
+SUITES = ("default", "heldout")
+"""Suite names for :func:`suite_tasks` (``symopt benchmark --suite``)."""
+
+
+def suite_tasks(suite: str) -> list[tuple[str, int]]:
+    """The ``(name, size)`` pairs of ``suite``: :data:`DEFAULT_SUITE`, or every held-out task
+    at size 1. Raises :class:`SymoptError` for an unknown suite."""
+    if suite == "default":
+        return list(DEFAULT_SUITE)
+    if suite == "heldout":
+        return [(name, 1) for name in heldout_names()]
+    raise SymoptError(f"Unknown benchmark suite {suite!r}; use one of {', '.join(SUITES)}.")
+
+
+def get_task(name: str, size: int) -> Task:
+    """The task ``name`` at ``size`` from the search's registry or, for a held-out name, from
+    :mod:`proxy_tasks.heldout` (the benchmark may evaluate on them; a campaign may not)."""
+    if name in HELDOUT:
+        return get_heldout_task(name, size)
+    return proxy_tasks.get_task(name, size)
+
 
 DEFAULT_LR_FACTORS: tuple[float, ...] = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
 """Multipliers of a program's own ``lr`` input: ``lr = lr * f`` runs before its first statement.
@@ -41,7 +66,7 @@ def resolve_tasks(tasks: Sequence[tuple[str, int]] | None) -> list[Task]:
     resolved = []
     for name, size in pairs:
         try:
-            resolved.append(proxy_tasks.get_task(name, size))
+            resolved.append(get_task(name, size))
         except TaskError as err:
             raise SymoptError(str(err)) from None
     labels = [task_label(task) for task in resolved]

@@ -43,8 +43,9 @@ def render_table(result: BenchmarkResult) -> str:
             )
     lines.append("")
     lines.append(_seeds(result))
-    lines.append("loss: test cross-entropy (nats; nats/char for the language model), lower is "
-                 "better; * = lr at the edge of its sweep")  # fmt: skip
+    lines.append("loss: test cross-entropy (nats; nats/char for a language model), or mean "
+                 "squared error for a regression or autoencoder; lower is better; * = lr at the "
+                 "edge of its sweep")  # fmt: skip
     lines.append(f"verdict: {VERDICT_RULE}")
     return "\n".join(lines)
 

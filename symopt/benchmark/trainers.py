@@ -6,11 +6,13 @@ weights and batch order) and measure the trained parameters on ``split`` (``"val
 program ``lr`` is a factor on the program's own ``lr`` input (``lr = lr * f`` prepended) and
 ``wd`` is None (a program's weight decay is its own constants).
 
-Losses are the mean cross-entropy over the split (nats per character for the language model),
-capped at ``task.worst_loss = 2 ln(classes)``; a failed run (NaN, Inf, divergence) scores the cap
-and an accuracy of 0. Compilations: a baseline compiles once per (task, split shape), the seed's
-weights and batches being arguments; a program evaluator (the compiled-once interpreter) once per
-(task, seed, split, metric), as the interpreter holds the initial weights.
+Losses are the task's own loss over the split (mean cross-entropy, nats per character for a
+language model; mean squared error for a regression), capped at ``task.worst_loss`` (``2
+ln(classes)`` for a classifier); a failed run (NaN, Inf, divergence) scores the cap and an
+accuracy of 0 (a regression reports no accuracy). Compilations: a baseline compiles once per
+(task, split shape), the seed's weights and batches being arguments; a program evaluator (the
+compiled-once interpreter) once per (task, seed, split, metric), as the interpreter holds the
+initial weights.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ class BaselineTrainer:
     def __init__(self, task: Task, baseline: Baseline) -> None:
         self.task = task
         loss_task = task.scoring(task.split, LOSS)
-        accuracy_task = task.scoring(task.split, ACCURACY)
+        accuracy_task = task.scoring(task.split, ACCURACY) if reports_accuracy(task) else None
 
         def run(peak, wd, params, data, held_out):
             optimizer = baseline.make(task, peak, wd)
@@ -66,7 +68,11 @@ class BaselineTrainer:
             )
             final = baseline.eval_params(out.opt_state, out.params)
             loss = -loss_task.fitness(final, held_out, out.diverged)
-            accuracy = accuracy_task.fitness(final, held_out, out.diverged)
+            accuracy = (
+                jnp.nan
+                if accuracy_task is None
+                else accuracy_task.fitness(final, held_out, out.diverged)
+            )
             return loss, accuracy, out.status
 
         self._run = jax.jit(run)

@@ -43,7 +43,10 @@ class TaskSettings(Section):
     @classmethod
     def _known_task(cls, name: str) -> str:
         from proxy_tasks import task_names  # imports jax, so only when a task is validated
+        from proxy_tasks.heldout import HELDOUT
 
+        if name in HELDOUT:
+            raise problem(f"'{name}' is a held-out task: campaigns may not train on it")
         known = task_names()
         if name not in known:
             close = difflib.get_close_matches(name, known, n=1)

@@ -70,6 +70,8 @@ BAD_CONFIGS = [
      "tasks[0].name: unknown task 'digit_mlp'; did you mean 'digits_mlp'?"),
     ("name: x\ntasks: [{name: resnet}]\n",
      "tasks[0].name: unknown task 'resnet' (known: cancer_mlp, digits_mlp..."),
+    ("name: x\ntasks: [{name: digits_cnn}]\n",
+     "tasks[0].name: 'digits_cnn' is a held-out task: campaigns may not train on it"),
     ("name: x\ntasks: [{name: digits_mlp, size: 5}]\n",
      "tasks[0].size: must be 1, 10 or 100, got 5"),
     ("name: x\ntasks: []\n", "tasks: must not be empty"),
