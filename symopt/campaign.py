@@ -232,7 +232,11 @@ class Campaign:
                 self.store.close()
             raise
         self.writer = EvaluationBuffer(self.store)
-        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+        self._interrupted = False
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+        for sig, handler in previous.items():
+            if handler is not signal.SIG_IGN:  # nohup and friends keep their choice
+                signal.signal(sig, self._interrupt)
         try:
             self.progress.log(f"{backend.describe()}; compiling {len(self.specs)} task(s)")
             if hasattr(backend, "warm_up"):
@@ -242,7 +246,8 @@ class Campaign:
         except KeyboardInterrupt:
             interrupted, reason = True, "interrupted"
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
             self.progress.close()
             backend.close()
             self.judge.close()
@@ -258,6 +263,16 @@ class Campaign:
             interrupted, reason, time.monotonic() - start,
         )  # fmt: skip
 
+    def _interrupt(self, signum, frame) -> None:
+        """Ctrl-C or SIGTERM. Also noted in a flag the loop checks: a KeyboardInterrupt raised
+        while Python runs a garbage-collection callback (JAX registers one) is swallowed."""
+        self._interrupted = True
+        raise KeyboardInterrupt
+
+    def _check_interrupt(self) -> None:
+        if self._interrupted:
+            raise KeyboardInterrupt
+
     def _loop(self, backend, start: float) -> str:
         budget = self.config.budget
         jobs: dict[int, tuple[Candidate, Verdict]] = {}
@@ -265,6 +280,7 @@ class Campaign:
             seed = self.evolution.seed_candidate()
             self._submit(backend, jobs, seed, self.judge.judge(seed.program))
         while True:
+            self._check_interrupt()
             if budget.max_seconds is not None and time.monotonic() - start > budget.max_seconds:
                 return "time budget reached"
             self.elites.submit(backend, len(jobs))
@@ -366,6 +382,7 @@ class Campaign:
     def _next_candidate(self) -> tuple[Candidate, Verdict] | None:
         """The next child that needs training; the others are judged and stored on the way."""
         for _ in range(MAX_CONSECUTIVE_CACHE_HITS):
+            self._check_interrupt()
             try:
                 candidate = self.evolution.ask()
             except MutationFailed:  # a parent with no valid child; the next ask draws another
@@ -463,7 +480,3 @@ class Campaign:
             median=sorted(fitnesses)[len(fitnesses) // 2] if fitnesses else float("nan"),
             restarts=self.evolution.restarts,
         )
-
-
-def _raise_interrupt(signum, frame):
-    raise KeyboardInterrupt

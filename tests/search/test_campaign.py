@@ -99,8 +99,14 @@ def test_resume_with_another_campaign_is_refused(tmp_path, capsys):
 def _start(config, out):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "symopt.cli", "search", config, "--out", str(out)]
+    # A shell without job control starts background jobs with SIGINT ignored, and the child would
+    # inherit that: give the search the disposition a terminal gives it, so Ctrl-C is Ctrl-C.
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env)  # fmt: skip
+                            env=env, preexec_fn=_default_sigint)  # fmt: skip
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for_rows(out, count, proc, limit=120):
