@@ -264,10 +264,10 @@ class Campaign:
         )  # fmt: skip
 
     def _interrupt(self, signum, frame) -> None:
-        """Ctrl-C or SIGTERM. Also noted in a flag the loop checks: a KeyboardInterrupt raised
-        while Python runs a garbage-collection callback (JAX registers one) is swallowed."""
+        """Ctrl-C or SIGTERM: noted in a flag the loop checks between candidates and polls (at
+        most one evaluation later). Raising here instead would be lost, with a traceback on
+        stderr, whenever the signal lands in a garbage-collection callback (JAX registers one)."""
         self._interrupted = True
-        raise KeyboardInterrupt
 
     def _check_interrupt(self) -> None:
         if self._interrupted:
