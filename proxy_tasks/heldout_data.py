@@ -19,10 +19,10 @@ from __future__ import annotations
 import functools
 import sysconfig
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 
+from proxy_tasks import text
 from proxy_tasks.data import SPLIT_SEED, TEST_FRACTION, VAL_FRACTION, Split
 from proxy_tasks.errors import TaskError
 
@@ -88,28 +88,9 @@ def blobs() -> Split:
 LOADERS = {"digits_pixels": digits_pixels, "friedman": friedman, "blobs": blobs}
 
 
-class SourceCorpus(NamedTuple):
-    """uint8 token streams (indices into :data:`SOURCE_VOCAB`) of the three splits."""
-
-    train: np.ndarray
-    val: np.ndarray
-    test: np.ndarray
-
-    def held_out(self, split: str) -> np.ndarray:
-        """The stream of ``split``: ``"validation"`` or ``"test"``."""
-        if split == "validation":
-            return self.val
-        if split == "test":
-            return self.test
-        raise ValueError(f"unknown split {split!r}; use 'validation' or 'test'")
-
-
-def encode_source(text: str) -> np.ndarray:
+def encode_source(source: str) -> np.ndarray:
     """Each character's index in :data:`SOURCE_VOCAB` (0 when absent), as uint8."""
-    codes = np.frombuffer(text.encode("utf-32-le"), np.uint32)
-    table = np.zeros(128, np.uint8)
-    table[[ord(ch) for ch in SOURCE_VOCAB]] = np.arange(len(SOURCE_VOCAB))
-    return np.where(codes < 128, table[np.minimum(codes, 127)], 0).astype(np.uint8)
+    return text.encode(source, SOURCE_VOCAB)
 
 
 def _read_module(folder: Path, name: str) -> str:
@@ -121,11 +102,11 @@ def _read_module(folder: Path, name: str) -> str:
 
 
 @functools.cache
-def python_source() -> SourceCorpus:
+def python_source() -> text.Corpus:
     """The installed standard library's source: :data:`SOURCE_TRAIN` joined by blank lines,
     validation :data:`SOURCE_VAL`, test :data:`SOURCE_TEST` (whole files, so no split shares a
     line)."""
     folder = Path(sysconfig.get_paths()["stdlib"])
     train = "\n\n".join(_read_module(folder, name) for name in SOURCE_TRAIN)
     val, test = (_read_module(folder, name) for name in (SOURCE_VAL, SOURCE_TEST))
-    return SourceCorpus(encode_source(train), encode_source(val), encode_source(test))
+    return text.Corpus(encode_source(train), encode_source(val), encode_source(test))

@@ -12,11 +12,10 @@ import functools
 from dataclasses import dataclass
 
 import jax.numpy as jnp
-import numpy as np
 
 from proxy_tasks import heldout_data
 from proxy_tasks.data import Split
-from proxy_tasks.sources import ArraySource
+from proxy_tasks.sources import ArraySource, held_out_windows, train_windows, window_table
 
 
 @dataclass(frozen=True)
@@ -51,24 +50,18 @@ class NextCharSource:
         return _char_held_out(self, split)
 
     def get_batch(self, train_data: dict, step) -> dict:
-        starts = train_data["starts"][step]
-        window = train_data["tokens"][starts[:, None] + jnp.arange(self.context + 1)]
-        window = window.astype(jnp.int32)
+        window = train_windows(train_data, step, self.context)
         return {"x": window[:, :-1], "y": window[:, -1]}
 
 
 @functools.lru_cache(maxsize=32)
 def _char_train_data(source: NextCharSource, num_steps: int, batch_size: int, seed: int) -> dict:
     tokens = heldout_data.python_source().train
-    rng = np.random.default_rng(seed)
-    starts = rng.integers(0, len(tokens) - source.context, (num_steps, batch_size), np.int32)
-    return {"tokens": jnp.asarray(tokens), "starts": jnp.asarray(starts)}
+    return window_table(tokens, source.context, num_steps, batch_size, seed)
 
 
 @functools.lru_cache(maxsize=32)
 def _char_held_out(source: NextCharSource, split: str) -> dict:
-    tokens = heldout_data.python_source().held_out(split)
-    last = len(tokens) - source.context - 1
-    starts = np.linspace(0, last, source.held_out_windows).astype(np.int64)
-    window = tokens[starts[:, None] + np.arange(source.context + 1)].astype(np.int32)
+    window = held_out_windows(heldout_data.python_source().held_out(split), source.context,
+                              source.held_out_windows)  # fmt: skip
     return {"x": jnp.asarray(window[:, :-1]), "y": jnp.asarray(window[:, -1])}

@@ -97,24 +97,38 @@ class TextSource:
         return _text_held_out(self, split)
 
     def get_batch(self, train_data: dict, step) -> dict:
-        starts = train_data["starts"][step]
-        window = train_data["tokens"][starts[:, None] + jnp.arange(self.context + 1)]
-        window = window.astype(jnp.int32)
+        window = train_windows(train_data, step, self.context)
         return {"x": window[:, :-1], "y": window[:, 1:]}
 
 
 @functools.lru_cache(maxsize=32)
 def _text_train_data(source: TextSource, num_steps: int, batch_size: int, seed: int) -> dict:
-    tokens = text.shakespeare().train
-    rng = np.random.default_rng(seed)
-    starts = rng.integers(0, len(tokens) - source.context, (num_steps, batch_size), np.int32)
-    return {"tokens": jnp.asarray(tokens), "starts": jnp.asarray(starts)}
+    return window_table(text.shakespeare().train, source.context, num_steps, batch_size, seed)
 
 
 @functools.lru_cache(maxsize=32)
 def _text_held_out(source: TextSource, split: str) -> dict:
-    tokens = text.shakespeare().held_out(split)
-    last = len(tokens) - source.context - 1
-    starts = np.linspace(0, last, source.held_out_windows).astype(np.int64)
-    window = tokens[starts[:, None] + np.arange(source.context + 1)].astype(np.int32)
+    window = held_out_windows(text.shakespeare().held_out(split), source.context,
+                              source.held_out_windows)  # fmt: skip
     return {"x": jnp.asarray(window[:, :-1]), "y": jnp.asarray(window[:, 1:])}
+
+
+def window_table(tokens: np.ndarray, context: int, num_steps: int, batch_size: int,
+                 seed: int) -> dict:  # fmt: skip
+    """A token stream's training table: ``[num_steps, batch_size]`` window starts drawn
+    uniformly (with replacement) from ``seed``; :func:`train_windows` gathers them."""
+    rng = np.random.default_rng(seed)
+    starts = rng.integers(0, len(tokens) - context, (num_steps, batch_size), np.int32)
+    return {"tokens": jnp.asarray(tokens), "starts": jnp.asarray(starts)}
+
+
+def train_windows(train_data: dict, step, context: int) -> jnp.ndarray:
+    """The int32 ``[batch, context + 1]`` windows of batch ``step`` (traceable)."""
+    starts = train_data["starts"][step]
+    return train_data["tokens"][starts[:, None] + jnp.arange(context + 1)].astype(jnp.int32)
+
+
+def held_out_windows(tokens: np.ndarray, context: int, count: int) -> np.ndarray:
+    """``count`` int32 windows of ``context + 1`` tokens spaced evenly over ``tokens``."""
+    starts = np.linspace(0, len(tokens) - context - 1, count).astype(np.int64)
+    return tokens[starts[:, None] + np.arange(context + 1)].astype(np.int32)

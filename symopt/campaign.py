@@ -10,7 +10,6 @@ that log and the campaign seed) and carries on; nothing stored is trained again.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import signal
 import time
@@ -18,54 +17,40 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from symopt.backends import Job, JobResult, TaskSpec, make_backend
 from symopt.cache import SharedCache
+from symopt.campaign_setup import (
+    config_hash,
+    interpreter_layout,
+    load_tasks,
+    mutation_config,
+    open_store,
+    save_probes,
+    task_probes,
+)
 from symopt.config import Config
 from symopt.dsl.program import Program
 from symopt.dsl.text import parse, to_text
 from symopt.elites import Elites
 from symopt.errors import SymoptError
-from symopt.execution.encode import Layout
 from symopt.fitness import FitnessScale
 from symopt.judge import Judge, Verdict
 from symopt.meta import MetaValidator
 from symopt.progress import ProgressReporter
 from symopt.search.evolution import Candidate, EvolutionConfig, Member, RegularizedEvolution
-from symopt.search.mutation import MutationConfig, MutationFailed
+from symopt.search.mutation import MutationFailed
 from symopt.stats import NOT_TRAINED, Stats
-from symopt.store import DB_NAME, EvaluationRecord, RunStore
+from symopt.store import EvaluationRecord, RunStore
 from symopt.store.buffer import EvaluationBuffer
 
-# The parts of a config that define a search; the others (budget, backend, out) may change on
-# --resume.
-_IDENTITY_KEYS = ("name", "seed", "search_space", "tasks", "population", "tournament",
-                  "mutation", "restarts", "hurdle", "cache", "meta_validation", "reevaluation",
-                  "fitness")  # fmt: skip
 MAX_CONSECUTIVE_CACHE_HITS = 100_000
 MIN_DISTINCT_AT_HURDLE = 5
 """The hurdle applies once this many distinct programs (by fingerprint) of the population have a
 fitness measured at the hurdle step; before that (at the start, after a restart) all pass it."""
-PROBES_DIR = "probes"
 # Run-store meta key: seconds the run has searched over all its sessions; ``budget.max_seconds``
 # is the run's, so a resumed search gets what is left of it, not the whole budget again.
 SEARCH_SECONDS = "search_seconds"
 ELAPSED_EVERY = 5.0  # seconds between saves of the time used (with a trained result)
-
-
-def config_hash(config: Config) -> str:
-    data = yaml.safe_load(config.to_yaml())
-    identity = {key: data.get(key) for key in _IDENTITY_KEYS}
-    return hashlib.sha256(yaml.safe_dump(identity, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def mutation_config(config: Config, space) -> MutationConfig:
-    """What the campaign's mutations may do, from its config and its search space."""
-    return MutationConfig(
-        space.op_weights, config.mutation.weights, space.insert_constant,
-        config.mutation.redraw_prob, space.max_statements, config.mutation.max_tries,
-    )  # fmt: skip
 
 
 @dataclass
@@ -84,7 +69,7 @@ class Campaign:
         self.config = config
         self.space = config.load_search_space()
         self.specs = [TaskSpec(t.name, t.size) for t in config.tasks]
-        self.tasks = self._load_tasks()
+        self.tasks = load_tasks(self.specs)
         self.worst = sum(t.worst_fitness for t in self.tasks) / len(self.tasks)
         self.scale = FitnessScale(
             [s.key for s in self.specs],
@@ -93,8 +78,8 @@ class Campaign:
         )
         if self.scale.active and not resume:
             self.scale.measure_f0(self.tasks)
-        self.layout = self._layout()
-        self.store = self._open_store(resume)
+        self.layout = interpreter_layout(self.space)
+        self.store = open_store(config, resume)
         self.evolution = RegularizedEvolution(
             EvolutionConfig(
                 config.population, config.tournament, config.restarts.plateau,
@@ -105,7 +90,7 @@ class Campaign:
             config.seed,
         )  # fmt: skip
         self.stats = Stats()
-        self.probes = self._probes(resume)
+        self.probes = task_probes(config.run_dir, self.specs, self.tasks, resume)
         self.judge = self._make_judge()
         self.waiting: dict[str, list[Candidate]] = {}  # fingerprint in flight -> its clones
         self._bar: float | None = None  # the hurdle bar, None when the population has changed
@@ -121,64 +106,6 @@ class Campaign:
             self._replay()
 
     # ---- set-up --------------------------------------------------------------------------------
-
-    def _load_tasks(self) -> list:
-        import proxy_tasks
-
-        try:
-            return [proxy_tasks.get_task(s.name, s.size) for s in self.specs]
-        except proxy_tasks.TaskError as err:
-            raise SymoptError(str(err)) from None
-
-    def _layout(self) -> Layout:
-        """The interpreter's register layout, grown to hold every program of the search space."""
-        space = self.space
-        if space.max_statements is None:
-            raise SymoptError(
-                f"search space '{space.name}' sets no max_statements: the interpreter's register "
-                "layout is fixed when a task is compiled, so a search needs a length limit "
-                "(lion45 uses 40)"
-            )
-        return Layout.fitting(space.max_statements, space.state_slots)
-
-    def _probes(self, resume: bool) -> list:
-        """One probe per task, recorded from its first training steps; a resumed run reads the
-        probes it was started with, so its fingerprints stay the same."""
-        from symopt.analysis.probes import Probe, record_probe
-
-        folder = self.config.run_dir / PROBES_DIR
-        probes = []
-        for spec, task in zip(self.specs, self.tasks, strict=True):
-            path = folder / f"{spec.key}.npz"
-            probes.append(Probe.load(path) if resume and path.is_file() else record_probe(task))
-        return probes
-
-    def _save_probes(self) -> None:
-        """Keep the probes in the run directory (a run started before they existed gets them)."""
-        for spec, probe in zip(self.specs, self.probes, strict=True):
-            name = f"{PROBES_DIR}/{spec.key}.npz"
-            if not (self.store.run_dir / name).is_file():
-                self.store.save_file(name, probe.to_bytes())
-
-    def _open_store(self, resume: bool) -> RunStore | None:
-        run_dir = self.config.run_dir
-        digest = config_hash(self.config)
-        if not resume:
-            if (run_dir / DB_NAME).exists():
-                raise SymoptError(
-                    f"{run_dir} already holds a run; choose another output directory or resume "
-                    "that run with --resume"
-                )
-            return None  # created once the backend is up, so a failed start leaves nothing
-        store = RunStore.open(run_dir)
-        if store.config_hash != digest:
-            store.close()
-            raise SymoptError(
-                f"{run_dir}: this run was started from a different campaign (config hash "
-                f"{store.config_hash}, this config {digest}); resume it with its own "
-                f"{run_dir / 'config.yaml'}"
-            )
-        return store
 
     def _make_judge(self) -> Judge:
         cache = self.config.cache
@@ -225,7 +152,7 @@ class Campaign:
                 self.store = RunStore.create(
                     self.config.run_dir, self.config.to_yaml(), config_hash(self.config)
                 )
-            self._save_probes()
+            save_probes(self.store, self.specs, self.probes)
         except BaseException:
             backend.close()
             if self.store is not None:

@@ -221,3 +221,15 @@ def _linear_in_lr(program: Program, steps: int = 4) -> bool:
         for sa, sb in zip(states[1.0], states[0.5], strict=True)
         for a, b in zip(sa, sb, strict=True)
     )
+
+
+def export_names(program: Program, reserved: set[str], seed: bool) -> tuple[Naming, dict]:
+    """What both exporters start from: ``program`` kind-checked, its constants named
+    (:func:`name_hyperparameters`), and every variable given a Python name that clashes with
+    neither ``reserved`` nor a hyperparameter."""
+    from symopt.dsl.kinds import infer_kinds
+    from symopt.export.common import safe_names
+
+    infer_kinds(program)
+    naming = name_hyperparameters(program, seed=seed)
+    return naming, safe_names(program, reserved | set(naming.names))

@@ -23,8 +23,8 @@ from symopt.dsl.ops import OPS
 from symopt.dsl.program import Program
 from symopt.dsl.text import to_text
 from symopt.export import docstring
-from symopt.export.common import class_name, return_line, safe_names, tree_args
-from symopt.export.hyperparams import Naming, name_hyperparameters
+from symopt.export.common import class_name, return_line, tree_args
+from symopt.export.hyperparams import Naming, export_names
 from symopt.export.provenance import UNKNOWN, Provenance
 
 # Names the generated code needs to see unshadowed.
@@ -100,9 +100,7 @@ def to_optax_source(
     program: Program, title: str = "program", provenance: Provenance = UNKNOWN
 ) -> str:
     """Source text of a standalone optax module implementing ``program``."""
-    infer_kinds(program)
-    naming = name_hyperparameters(program, seed=provenance.seed)
-    names = safe_names(program, _RESERVED | set(naming.names))
+    naming, names = export_names(program, _RESERVED, provenance.seed)
     state_cls = class_name(title) + "State"
     slots = tuple(names[s] for s in program.states)
     return "\n".join(

@@ -24,12 +24,11 @@ in float32 before rounding the result once.
 from __future__ import annotations
 
 from symopt import __version__
-from symopt.dsl.kinds import infer_kinds
 from symopt.dsl.program import Program
 from symopt.dsl.text import to_text
 from symopt.export import docstring, torch_ops
-from symopt.export.common import class_name, safe_names
-from symopt.export.hyperparams import Naming, name_hyperparameters
+from symopt.export.common import class_name
+from symopt.export.hyperparams import Naming, export_names
 from symopt.export.provenance import UNKNOWN, Provenance
 from symopt.export.torch_step import step_function
 
@@ -95,9 +94,7 @@ def to_torch_source(
     program: Program, title: str = "program", provenance: Provenance = UNKNOWN
 ) -> str:
     """Source text of a standalone PyTorch module implementing ``program``."""
-    infer_kinds(program)
-    naming = name_hyperparameters(program, seed=provenance.seed)
-    names = safe_names(program, _RESERVED | set(naming.names))
+    naming, names = export_names(program, _RESERVED, provenance.seed)
     cls = torch_class_name(title)
     return "\n".join(
         [

@@ -3,7 +3,6 @@ apply to a general optimizer), for every seed, the default campaign's best progr
 discovered-looking program."""
 
 import inspect
-import textwrap
 
 import numpy as np
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from symopt.dsl import read_program
 from symopt.export import provenance_of, to_optax_source
 from tests.dsl.test_text import SEEDS
-from tests.export.programs import PROGRAMS
+from tests.export.programs import PROGRAMS, usage_example_losses
 from tests.export.test_optax_export import load_module
 
 jax = pytest.importorskip("jax", reason="the optax export tests need jax")
@@ -181,13 +180,7 @@ def test_empty_and_nested_params(exported, name):
 
 @pytest.mark.parametrize("name", TRAINING)
 def test_the_usage_example_trains_as_written(exported, name):
-    module = exported[name]
-    doc = module.__doc__
-    example = doc.split("Usage, a complete training loop")[1].split("::\n", 1)[1]
-    example = textwrap.dedent(example.split("\nDepends on")[0])
-    namespace = dict(vars(module))
-    exec(compile(example, f"{name} usage example", "exec"), namespace)
-    losses = namespace["losses"]
+    losses = usage_example_losses(exported[name], name)
     assert losses[-1] < 0.05 * losses[0], (losses[0], losses[-1])
 
 

@@ -3,7 +3,6 @@ seed, the default campaign's best program and a long discovered-looking program.
 
 import copy
 import io
-import textwrap
 
 import numpy as np
 import pytest
@@ -12,7 +11,7 @@ from symopt.dsl import read_program
 from symopt.export import provenance_of, to_torch_source
 from symopt.export.torch_export import torch_class_name
 from tests.dsl.test_text import SEEDS
-from tests.export.programs import PROGRAMS
+from tests.export.programs import PROGRAMS, usage_example_losses
 from tests.export.test_optax_export import load_module
 
 torch = pytest.importorskip("torch", reason="the PyTorch export needs the optional extra torch")
@@ -200,12 +199,6 @@ def test_state_dict_round_trip(classes, name):
 
 @pytest.mark.parametrize("name", TRAINING)
 def test_the_usage_example_trains_as_written(modules, name):
-    module = modules[name]
-    doc = module.__doc__
-    example = doc.split("Usage, a complete training loop")[1].split("::\n", 1)[1]
-    example = textwrap.dedent(example.split("\nDepends on")[0])
-    namespace = dict(vars(module))
-    exec(compile(example, f"{name} usage example", "exec"), namespace)
-    losses = namespace["losses"]
+    losses = usage_example_losses(modules[name], name)
     assert losses[-1] < 0.05 * losses[0], (losses[0], losses[-1])
     assert np.isfinite(losses).all()

@@ -292,23 +292,29 @@ def test_generated_self_tests_pass_and_catch_a_wrong_module(tmp_path):
         ("odd_opt", odd, "odd", "torch", odd),
         ("wrong_opt", read_program(SEEDS / "momentum.txt"), "lion", "torch", lion),
     ]
-    for name, exported, title, target, checked in cases:
-        to_source = to_torch_source if target == "torch" else to_optax_source
-        (tmp_path / f"{name}.py").write_text(to_source(exported, title))
-        test = selftest_source(checked, target, name, title)
-        (tmp_path / f"test_{name}.py").write_text(test)
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
+    result = run_self_tests(tmp_path, cases)
     summary = result.stdout.strip().splitlines()[-1]
     failed = [line for line in result.stdout.splitlines() if line.startswith("FAILED")]
     assert summary.startswith("2 failed, 32 passed"), result.stdout[-3000:]
     wrong = "FAILED test_wrong_opt.py::test_matches_the_reference"
     assert len(failed) == 2 and all(line.startswith(wrong) for line in failed)
     assert "nudging weights and gradients by one ulp moves the reference there by" in result.stdout
+
+
+TARGETS = ("optax", "torch")
+
+
+def run_self_tests(folder, cases) -> subprocess.CompletedProcess:
+    """Export each ``(module, exported program, title, target, program the test checks)`` into
+    ``folder`` with its generated test, and run pytest there as a user would."""
+    for name, exported, title, target, checked in cases:
+        to_source = to_torch_source if target == "torch" else to_optax_source
+        (folder / f"{name}.py").write_text(to_source(exported, title))
+        (folder / f"test_{name}.py").write_text(selftest_source(checked, target, name, title))
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder)],
+        cwd=folder, capture_output=True, text=True,
+    )  # fmt: skip
 
 
 def test_self_test_rejects_unknown_targets_and_bad_module_names():
@@ -322,19 +328,11 @@ def test_self_test_rejects_unknown_targets_and_bad_module_names():
 def test_generated_tests_pass_for_programs_that_amplify_last_bits(tmp_path):
     """Issue 16: a fixed rtol of 1e-4 failed the generated optax test of programs symopt found
     (``amplifying.txt``: 1 element off by 5e-4 relative), though their exports are right."""
+    cases = []
     for name in ["quick_meta", "amplifying"]:
         program = read_program(PROGRAMS / f"{name}.txt")
-        for target, to_source in [("optax", to_optax_source), ("torch", to_torch_source)]:
-            module = f"{name}_{target}"
-            (tmp_path / f"{module}.py").write_text(to_source(program, name))
-            test = selftest_source(program, target, module, name)
-            (tmp_path / f"test_{module}.py").write_text(test)
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
+        cases += [(f"{name}_{target}", program, name, target, program) for target in TARGETS]
+    result = run_self_tests(tmp_path, cases)
     assert result.returncode == 0, result.stdout[-3000:]
     summary = result.stdout.splitlines()[-1]
     assert "skipped" not in summary and "failed" not in summary

@@ -1,0 +1,102 @@
+"""Setting a campaign up: its identity, tasks, interpreter layout, probes and run store.
+
+Pure functions of the config (and the run directory on resume), kept apart from the search loop
+in :mod:`symopt.campaign`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import yaml
+
+from symopt.config import Config
+from symopt.errors import SymoptError
+from symopt.execution.encode import Layout
+from symopt.search.mutation import MutationConfig
+from symopt.store import DB_NAME, RunStore
+
+# The parts of a config that define a search; the others (budget, backend, out) may change on
+# --resume.
+_IDENTITY_KEYS = ("name", "seed", "search_space", "tasks", "population", "tournament",
+                  "mutation", "restarts", "hurdle", "cache", "meta_validation", "reevaluation",
+                  "fitness")  # fmt: skip
+PROBES_DIR = "probes"
+
+
+def config_hash(config: Config) -> str:
+    data = yaml.safe_load(config.to_yaml())
+    identity = {key: data.get(key) for key in _IDENTITY_KEYS}
+    return hashlib.sha256(yaml.safe_dump(identity, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def mutation_config(config: Config, space) -> MutationConfig:
+    """What the campaign's mutations may do, from its config and its search space."""
+    return MutationConfig(
+        space.op_weights, config.mutation.weights, space.insert_constant,
+        config.mutation.redraw_prob, space.max_statements, config.mutation.max_tries,
+    )  # fmt: skip
+
+
+def load_tasks(specs) -> list:
+    """The proxy tasks of ``specs``; an unknown one is one line."""
+    import proxy_tasks
+
+    try:
+        return [proxy_tasks.get_task(s.name, s.size) for s in specs]
+    except proxy_tasks.TaskError as err:
+        raise SymoptError(str(err)) from None
+
+
+def interpreter_layout(space) -> Layout:
+    """The interpreter's register layout, grown to hold every program of the search space."""
+    if space.max_statements is None:
+        raise SymoptError(
+            f"search space '{space.name}' sets no max_statements: the interpreter's register "
+            "layout is fixed when a task is compiled, so a search needs a length limit "
+            "(lion45 uses 40)"
+        )
+    return Layout.fitting(space.max_statements, space.state_slots)
+
+
+def task_probes(run_dir, specs, tasks, resume: bool) -> list:
+    """One probe per task, recorded from its first training steps; a resumed run reads the
+    probes it was started with, so its fingerprints stay the same."""
+    from symopt.analysis.probes import Probe, record_probe
+
+    probes = []
+    for spec, task in zip(specs, tasks, strict=True):
+        path = run_dir / PROBES_DIR / f"{spec.key}.npz"
+        probes.append(Probe.load(path) if resume and path.is_file() else record_probe(task))
+    return probes
+
+
+def save_probes(store: RunStore, specs, probes) -> None:
+    """Keep the probes in the run directory (a run started before they existed gets them)."""
+    for spec, probe in zip(specs, probes, strict=True):
+        name = f"{PROBES_DIR}/{spec.key}.npz"
+        if not (store.run_dir / name).is_file():
+            store.save_file(name, probe.to_bytes())
+
+
+def open_store(config: Config, resume: bool) -> RunStore | None:
+    """The run store to resume (checked to belong to this campaign), or ``None`` for a new run,
+    which is created only once the backend is up, so a failed start leaves nothing."""
+    run_dir = config.run_dir
+    digest = config_hash(config)
+    if not resume:
+        if (run_dir / DB_NAME).exists():
+            raise SymoptError(
+                f"{run_dir} already holds a run; choose another output directory or resume "
+                "that run with --resume"
+            )
+        return None
+    store = RunStore.open(run_dir)
+    if store.config_hash != digest:
+        store.close()
+        raise SymoptError(
+            f"{run_dir}: this run was started from a different campaign (config hash "
+            f"{store.config_hash}, this config {digest}); resume it with its own "
+            f"{run_dir / 'config.yaml'}"
+        )
+    return store
