@@ -61,3 +61,14 @@ def class_name(title: str) -> str:
     if not name or name[0].isdigit() or name == "SLOTS":
         name = "Program" + name
     return name
+
+
+def used_helpers(program: Program, needs: dict, helpers: dict) -> list[str]:
+    """The helper functions ``program``'s ops call (``needs``: what a helper calls in turn), in
+    first-use order, each once."""
+    used: dict[str, None] = {}
+    for stmt in program.body:
+        for need in (*needs.get(stmt.op, ()), stmt.op):
+            if need in helpers:
+                used.setdefault(need, None)
+    return list(used)

@@ -23,7 +23,7 @@ from symopt.dsl.ops import OPS
 from symopt.dsl.program import Program
 from symopt.dsl.text import to_text
 from symopt.export import docstring
-from symopt.export.common import class_name, return_line, tree_args
+from symopt.export.common import class_name, return_line, tree_args, used_helpers
 from symopt.export.hyperparams import Naming, export_names
 from symopt.export.provenance import UNKNOWN, Provenance
 
@@ -162,11 +162,7 @@ class {cls}(NamedTuple):
 
 
 def _helpers(program: Program) -> str:
-    used: dict[str, None] = {}
-    for stmt in program.body:
-        for need in (*_NEEDS.get(stmt.op, ()), stmt.op):
-            if need in _HELPERS:
-                used.setdefault(need, None)
+    used = used_helpers(program, _NEEDS, _HELPERS)
     wide = _WIDE if {"norm", "global_norm", "dot"} & set(used) else ""
     return wide + "".join(_HELPERS[name] for name in used)
 

@@ -27,7 +27,7 @@ from symopt import __version__
 from symopt.dsl.program import Program
 from symopt.dsl.text import to_text
 from symopt.export import docstring, torch_ops
-from symopt.export.common import class_name
+from symopt.export.common import class_name, used_helpers
 from symopt.export.hyperparams import Naming, export_names
 from symopt.export.provenance import UNKNOWN, Provenance
 from symopt.export.torch_step import step_function
@@ -166,11 +166,7 @@ Depends on torch only.
 
 
 def _helpers(program: Program) -> str:
-    used: dict[str, None] = {}
-    for stmt in program.body:
-        for need in (*_NEEDS.get(stmt.op, ()), stmt.op):
-            if need in _HELPERS:
-                used.setdefault(need, None)
+    used = used_helpers(program, _NEEDS, _HELPERS)
     ops = dict.fromkeys(stmt.op for stmt in program.body)
     foreach = "".join(
         torch_ops.FOREACH_HELPERS[op] for op in ops if op in torch_ops.FOREACH_HELPERS
