@@ -78,7 +78,7 @@ class Campaign:
         )
         if self.scale.active and not resume:
             self.scale.measure_f0(self.tasks)
-        self.layout = interpreter_layout(self.space)
+        self.layout = interpreter_layout(self.space, config.fitness.lr_factors)
         self.store = open_store(config, resume)
         self.evolution = RegularizedEvolution(
             EvolutionConfig(
@@ -94,9 +94,9 @@ class Campaign:
         self.judge = self._make_judge()
         self.waiting: dict[str, list[Candidate]] = {}  # fingerprint in flight -> its clones
         self._bar: float | None = None  # the hurdle bar, None when the population has changed
-        self.elites = Elites(config.reevaluation.seeds)
+        self.elites = Elites(config.reevaluation.seeds, config.fitness.lr_factors)
         meta = config.meta_validation
-        self.meta = MetaValidator(meta, self.layout) if meta else None
+        self.meta = MetaValidator(meta, self.layout, config.fitness.lr_factors) if meta else None
         self.progress = ProgressReporter(
             config.budget.max_evaluations, show_progress, max_seconds=config.budget.max_seconds
         )
@@ -249,7 +249,8 @@ class Campaign:
 
     def _submit(self, backend, jobs: dict, candidate: Candidate, verdict: Verdict) -> None:
         jobs[candidate.index] = (candidate, verdict)
-        backend.submit(Job(candidate.index, to_text(candidate.program), self._hurdle()))
+        text, factors = to_text(candidate.program), self.config.fitness.lr_factors
+        backend.submit(Job(candidate.index, text, self._hurdle(), lr_factors=factors))
 
     def _settle_waiting(self, backend, jobs: dict, digest: str) -> None:
         """Clones that waited for ``digest``'s result: judged again now that it is known (a clone

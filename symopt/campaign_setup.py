@@ -13,6 +13,7 @@ import yaml
 from symopt.config import Config
 from symopt.errors import SymoptError
 from symopt.execution.encode import Layout
+from symopt.execution.lr_factors import statements_needed
 from symopt.search.mutation import MutationConfig
 from symopt.store import DB_NAME, RunStore
 
@@ -27,6 +28,8 @@ PROBES_DIR = "probes"
 def config_hash(config: Config) -> str:
     data = yaml.safe_load(config.to_yaml())
     identity = {key: data.get(key) for key in _IDENTITY_KEYS}
+    if identity["fitness"].get("lr_factors") == [1.0]:  # the default: runs made before it existed
+        del identity["fitness"]["lr_factors"]  # keep their identity, so they still resume
     return hashlib.sha256(yaml.safe_dump(identity, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -48,15 +51,17 @@ def load_tasks(specs) -> list:
         raise SymoptError(str(err)) from None
 
 
-def interpreter_layout(space) -> Layout:
-    """The interpreter's register layout, grown to hold every program of the search space."""
+def interpreter_layout(space, lr_factors=(1.0,)) -> Layout:
+    """The interpreter's register layout, grown to hold every program of the search space (and
+    the statement that scales its lr, when the campaign trains at ``lr_factors``)."""
     if space.max_statements is None:
         raise SymoptError(
             f"search space '{space.name}' sets no max_statements: the interpreter's register "
             "layout is fixed when a task is compiled, so a search needs a length limit "
             "(lion45 uses 40)"
         )
-    return Layout.fitting(space.max_statements, space.state_slots)
+    statements = statements_needed(space.max_statements, lr_factors)
+    return Layout.fitting(statements, space.state_slots)
 
 
 def task_probes(run_dir, specs, tasks, resume: bool) -> list:

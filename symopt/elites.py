@@ -46,8 +46,9 @@ class Elites:
     """The run's re-evaluated best, and the re-evaluation jobs (negative indices: they are not
     candidates) waiting for a worker or in flight."""
 
-    def __init__(self, seeds: int) -> None:
+    def __init__(self, seeds: int, lr_factors: tuple[float, ...] = (1.0,)) -> None:
         self.seeds = list(range(1, seeds + 1))
+        self.lr_factors = tuple(lr_factors)  # as the search scored it
         self.best: Elite | None = None
         self.pending: dict[str, Pending] = {}
         self.done: set[str] = set()  # fingerprints already re-evaluated (or on their way)
@@ -92,7 +93,7 @@ class Elites:
         self.pending[fingerprint] = pending
         for seed in pending.seeds:
             self._jobs += 1
-            self.queue.append(Job(-self._jobs, program, seed=seed))
+            self.queue.append(Job(-self._jobs, program, seed=seed, lr_factors=self.lr_factors))
             self._fingerprint_of[-self._jobs] = fingerprint
         return pending
 

@@ -14,6 +14,7 @@ import math
 
 from symopt.config.sections import MetaValidationSettings
 from symopt.dsl.program import Program
+from symopt.execution.lr_factors import train_at_factors
 
 
 def best_check(checks: list[dict]) -> dict | None:
@@ -24,9 +25,14 @@ def best_check(checks: list[dict]) -> dict | None:
 
 
 class MetaValidator:
-    def __init__(self, settings: MetaValidationSettings, layout=None) -> None:
-        """``layout``: the interpreter layout that holds the search space's programs."""
+    def __init__(
+        self, settings: MetaValidationSettings, layout=None, lr_factors: tuple[float, ...] = (1.0,)
+    ) -> None:
+        """``layout``: the interpreter layout that holds the search space's programs;
+        ``lr_factors``: the campaign's, so the meta task scores the program as the search does
+        (its best over these factors of its lr)."""
         self.settings = settings
+        self.lr_factors = tuple(lr_factors)
         self.layout = layout
         self.evaluator = None
         self.last_checked_at = 0
@@ -54,7 +60,7 @@ class MetaValidator:
 
             task = proxy_tasks.get_task(self.settings.task.name, self.settings.task.size)
             self.evaluator = Evaluator(task, self.layout)
-        (result,) = self.evaluator.evaluate([best])
+        result, factor = train_at_factors(self.evaluator, best, self.lr_factors)
         payload = {
             "trained": trained,
             "best_id": best_id,
@@ -63,6 +69,8 @@ class MetaValidator:
             "meta_status": result.status,
             "task": self.key,
         }
+        if self.lr_factors != (1.0,):
+            payload["meta_lr_factor"] = factor
         self.replay(payload)
         return payload
 

@@ -28,6 +28,7 @@ class Job:
     program: str
     hurdle_fitness: float = float("-inf")
     seed: int | None = None  # the task seed to train on (None: the tasks' own, the search's)
+    lr_factors: tuple[float, ...] = (1.0,)  # each task scores its best over these lr factors
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class EvaluationWorker:
 
     def run(self, job: Job) -> JobResult:
         from symopt.execution.evaluator import Hurdle
+        from symopt.execution.lr_factors import train_at_factors
 
         program = parse(job.program)
         per_task: dict[str, dict] = {}
@@ -86,7 +88,7 @@ class EvaluationWorker:
                 continue
             use_hurdle = i == 0 and self.hurdle_fraction is not None
             hurdle = Hurdle(self.hurdle_fraction, job.hurdle_fitness) if use_hurdle else None
-            (result,) = evaluator.evaluate([program], hurdle, seed=job.seed)
+            result, factor = train_at_factors(evaluator, program, job.lr_factors, hurdle, job.seed)
             per_task[spec.key] = {
                 "fitness": result.fitness,
                 "status": result.status,
@@ -94,6 +96,8 @@ class EvaluationWorker:
                 "loss": result.final_loss,
                 "hurdle_fitness": result.hurdle_fitness,
             }
+            if job.lr_factors != (1.0,):
+                per_task[spec.key]["lr_factor"] = factor
             fitnesses.append(result.fitness)
             seconds += result.seconds
             if result.status != "ok":

@@ -13,6 +13,7 @@ import os
 import socket
 import sys
 import tempfile
+import warnings
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -131,15 +132,19 @@ def start_ray(address: str | None) -> bool:
         _join(address)
         return False
     global _reaper
-    _reaper = start_reaper()  # before ray.init: Ctrl-C during start-up leaves processes too
     try:
-        ray.init(  # "local": a new instance, even if a cluster runs on this machine
-            address="local",
-            num_cpus=os.cpu_count(),
-            include_dashboard=False,
-            logging_level="ERROR",
-            log_to_driver=False,
-        )
+        with warnings.catch_warnings():
+            # Ray starts its processes with fork + exec; JAX's warning about a fork in a
+            # threaded process does not apply to a child that execs at once.
+            warnings.filterwarnings("ignore", r"os\.fork\(\) was called", RuntimeWarning)
+            _reaper = start_reaper()  # before ray.init: Ctrl-C at start-up leaves processes too
+            ray.init(  # "local": a new instance, even if a cluster runs on this machine
+                address="local",
+                num_cpus=os.cpu_count(),
+                include_dashboard=False,
+                logging_level="ERROR",
+                log_to_driver=False,
+            )
     except (ConnectionError, RuntimeError, ValueError) as err:
         stop_ray()
         reason = " ".join(str(err).split())

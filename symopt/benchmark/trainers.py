@@ -26,8 +26,9 @@ import jax.numpy as jnp
 from proxy_tasks import Task, optax_update, train_loop
 from proxy_tasks.train import STATUS_NAMES
 from symopt.benchmark.baselines import Baseline
-from symopt.dsl.program import Program, Statement
+from symopt.dsl.program import Program
 from symopt.execution.evaluator import Evaluator
+from symopt.execution.lr_factors import at_factor as scale_lr
 
 LOSS, ACCURACY = "neg_val_loss", "val_accuracy"
 
@@ -45,12 +46,6 @@ class Score:
 def reports_accuracy(task: Task) -> bool:
     """Classifiers report accuracy beside the loss; the language model reports nats/char only."""
     return task.metric_name == ACCURACY
-
-
-def scale_lr(program: Program, factor: float) -> Program:
-    """``program`` with ``lr = lr * factor`` as its first statement."""
-    first = Statement(program.lr, "mul", (program.lr, float(factor)))
-    return program.replace_body((first, *program.body))
 
 
 class BaselineTrainer:

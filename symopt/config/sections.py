@@ -165,6 +165,21 @@ class FitnessSettings(Section):
     stored with the run: 1 is as good as the seed program, 0 no better than not training (when
     ``ref <= f0`` the scale is 1). ``mean``: the plain mean of raw fitnesses, which mixes units
     (an accuracy and a negative loss). With one task, fitness is that task's own either way."""
+    lr_factors: Annotated[
+        tuple[Annotated[Float, Field(gt=0)], ...], Field(min_length=1, max_length=5)
+    ] = (1.0,)
+    """Each task's fitness is the best over training the program at these factors of its ``lr``
+    (``lr = lr * f`` prepended; 1 is the program as written), as the benchmark scores a program
+    after tuning its lr: a constant that only retunes the step size for the proxy gains nothing.
+    Each factor is a full training run, so the search trains that many times as much."""
+
+    @field_validator("lr_factors")
+    @classmethod
+    def _distinct_factors(cls, factors: tuple[float, ...]) -> tuple[float, ...]:
+        for i, value in enumerate(factors):
+            if value in factors[:i]:
+                raise problem(f"repeats {value:g}; list each factor once", i)
+        return tuple(sorted(factors))
 
 
 class CacheSettings(Section):

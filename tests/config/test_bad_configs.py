@@ -55,6 +55,10 @@ BAD_CONFIGS = [
     ("name: x\nhurdle: {fraction: 1.0}\n", "hurdle.fraction: must be less than 1, got 1.0"),
     ("name: x\nhurdle: {quantile: -0.1}\n", "hurdle.quantile: must be at least 0, got -0.1"),
     ("name: x\ncheckpoint_every: 50\n", "checkpoint_every: this key was removed..."),
+    ("name: x\nfitness: {lr_factors: [1, 3, 1]}\n",
+     "fitness.lr_factors[2]: repeats 1; list each factor once"),
+    ("name: x\nfitness: {lr_factors: [0, 1]}\n", "fitness.lr_factors[0]: must be greater than 0, got 0"),
+    ("name: x\nfitness: {lr_factors: []}\n", "fitness.lr_factors: must not be empty"),
     # choices
     ("name: x\nbackend: {kind: rey}\n", "backend.kind: must be 'local' or 'ray', got 'rey'"),
     ("name: x\nrestarts: {from: worst}\n", "restarts.from: must be 'best' or 'seed', got 'worst'"),

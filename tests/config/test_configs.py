@@ -100,7 +100,7 @@ def test_defaults_fill_everything_in():
         "hurdle": None,
         "meta_validation": None,
         "reevaluation": {"seeds": 2},
-        "fitness": {"combine": "normalized"},
+        "fitness": {"combine": "normalized", "lr_factors": (1.0,)},
         "cache": {"enabled": True, "file": None},
         "backend": {"kind": "local", "workers": "auto", "address": None},
         "out": None,
