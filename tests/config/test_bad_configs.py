@@ -57,7 +57,8 @@ BAD_CONFIGS = [
     ("name: x\ncheckpoint_every: 50\n", "checkpoint_every: this key was removed..."),
     ("name: x\nfitness: {lr_factors: [1, 3, 1]}\n",
      "fitness.lr_factors[2]: repeats 1; list each factor once"),
-    ("name: x\nfitness: {lr_factors: [0, 1]}\n", "fitness.lr_factors[0]: must be greater than 0, got 0"),
+    ("name: x\nfitness: {lr_factors: [0, 1]}\n",
+     "fitness.lr_factors[0]: must be greater than 0, got 0"),
     ("name: x\nfitness: {lr_factors: []}\n", "fitness.lr_factors: must not be empty"),
     # choices
     ("name: x\nbackend: {kind: rey}\n", "backend.kind: must be 'local' or 'ray', got 'rey'"),
