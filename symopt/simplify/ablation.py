@@ -1,10 +1,12 @@
-"""Ablation on a task: changes that do not keep a program's meaning, kept while fitness holds.
+"""Ablation on a task: changes that do not keep a program's meaning, kept while its loss holds.
 
 One change at a time, on the program from the exact pass: drop a statement by reading one of its
 arguments of the same kind in its place (later statements first), or round a constant to 1 or 2
-significant digits. A change is kept when the program trains without failure and its fitness is at
-least the starting fitness minus ``tolerance``; the next change starts from the kept one. Every
-change tried is logged, kept or rejected, with the fitness it gave.
+significant digits. Each change is judged as :mod:`symopt.simplify.judge` says: validation loss,
+mean over the tuning seeds, at the program's best lr factor; it is kept when it trains on every
+seed and its mean loss is at most the starting program's mean plus ``noise_factor`` standard
+errors of that mean. The next change starts from the kept one; the ceiling stays the starting
+program's. Every change tried is logged, kept or rejected, with the loss it gave.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from collections.abc import Callable, Iterator
 from symopt.analysis.liveness import prune
 from symopt.dsl.program import Program, Statement
 from symopt.dsl.text import to_text
-from symopt.execution.evaluator import Evaluator
 from symopt.simplify.exact import drop_dead_states
+from symopt.simplify.judge import Judge, Scored
 from symopt.simplify.naming import rename
 from symopt.simplify.rules import Context
 from symopt.simplify.ssa import kinds_of, replace_statement, substitute, to_ssa
@@ -25,20 +27,24 @@ MAX_EVALUATIONS = 200
 
 def ablate(
     program: Program,
-    evaluator: Evaluator,
-    tolerance: float,
+    judge: Judge,
+    start: Scored,
+    noise_factor: float,
     log: Callable[[str], None] = print,
     max_evaluations: int = MAX_EVALUATIONS,
 ) -> Program:
-    """``program`` after greedy one-at-a-time ablation on ``evaluator``'s task."""
-    (start,) = evaluator.evaluate([program])
-    if start.failed:
-        log(f"ablation skipped: the program fails on {evaluator.task.name} ({start.reason})")
+    """``program`` after greedy one-at-a-time ablation; ``start`` is its score by ``judge``."""
+    if not start.ok:
+        log(f"ablation skipped: the program fails on {judge.describe()} at lr x{start.factor:g}")
         return program
-    floor = start.fitness - tolerance
+    tolerance = noise_factor * start.standard_error
+    ceiling = start.mean + tolerance
+    losses = ", ".join(f"{loss:.4f}" for loss in start.losses)
     log(
-        f"ablation on {evaluator.task.name}: fitness {start.fitness:.4f}; a change is kept while "
-        f"fitness stays >= {floor:.4f} (tolerance {tolerance:g})"
+        f"ablation on {judge.describe()}, at lr x{judge.factor:g}: loss {start.mean:.4f} "
+        f"(seeds: {losses}; standard error {start.standard_error:.4f}); tolerance "
+        f"{noise_factor:g} x SE = {tolerance:.4f}: a change is kept while the mean loss stays "
+        f"<= {ceiling:.4f}"
     )
     current = to_ssa(program)
     tried: set[str] = set()
@@ -53,18 +59,25 @@ def ablate(
                 continue
             tried.add(key)
             evaluations += 1
-            (result,) = evaluator.evaluate([rename(candidate)])
-            keep = result.status == "ok" and result.fitness >= floor
-            verdict = "kept" if keep else "rejected"
-            outcome = result.status if result.status != "ok" else f"fitness {result.fitness:.4f}"
-            log(f"ablation {verdict}: {what}: {outcome} (floor {floor:.4f})")
+            result = judge.score(rename(candidate), stop_early=True)
+            keep = result.ok and result.mean <= ceiling
+            shown = _outcome(result, ceiling, judge.seeds)
+            log(f"ablation {'kept' if keep else 'rejected'}: {what}: {shown}")
             if keep:
                 current, improved = candidate, True
                 break
             if evaluations >= max_evaluations:
                 log(f"ablation stopped after {max_evaluations} evaluations")
                 break
+    log(f"ablation: {evaluations} change(s) tried, {judge.runs} training runs in all")
     return rename(current)
+
+
+def _outcome(result: Scored, ceiling: float, seeds: tuple[int, ...]) -> str:
+    for seed, status in zip(seeds, result.statuses, strict=False):
+        if status != "ok":
+            return f"{status} on seed {seed}"
+    return f"loss {result.mean:.4f} (ceiling {ceiling:.4f})"
 
 
 def _changes(ctx: Context) -> Iterator[tuple[Program, str]]:
