@@ -1,12 +1,14 @@
 """Ablation on a task: changes that do not keep a program's meaning, kept while its loss holds.
 
 One change at a time, on the program from the exact pass: drop a statement by reading one of its
-arguments of the same kind in its place (later statements first), or round a constant to 1 or 2
-significant digits. Each change is judged as :mod:`symopt.simplify.judge` says: validation loss,
-mean over the tuning seeds, at the program's best lr factor; it is kept when it trains on every
-seed and its mean loss is at most the starting program's mean plus ``noise_factor`` standard
-errors of that mean. The next change starts from the kept one; the ceiling stays the starting
-program's. Every change tried is logged, kept or rejected, with the loss it gave.
+arguments of the same kind in its place (later statements first), tie two statements that differ
+only in their constants (one of them goes, the other takes either's constants), or round a
+constant to 1 or 2 significant digits. Each change is judged as :mod:`symopt.simplify.judge`
+says: validation loss, mean over the tuning seeds, at the program's best lr factor; it is kept
+when it trains on every seed and its mean loss is at most the starting program's mean plus
+``noise_factor`` standard errors of that mean. The next change starts from the kept one; the
+ceiling stays the starting program's. Every change tried is logged, kept or rejected, with the
+loss it gave.
 """
 
 from __future__ import annotations
@@ -88,6 +90,7 @@ def _changes(ctx: Context) -> Iterator[tuple[Program, str]]:
                 candidate = substitute(ctx.program, stmt.target, a)
                 if candidate is not None:
                     yield candidate, f"drop `{_shown(ctx, stmt)}`, reading `{ctx.show(a)}` instead"
+    yield from _ties(ctx)
     for stmt in ctx.program.body:
         for k, a in enumerate(stmt.args):
             if isinstance(a, str):
@@ -101,6 +104,38 @@ def _changes(ctx: Context) -> Iterator[tuple[Program, str]]:
                         replace_statement(ctx.program, new),
                         f"round {a!r} to {rounded!r} in `{_shown(ctx, stmt)}`",
                     )
+
+
+def _ties(ctx: Context) -> Iterator[tuple[Program, str]]:
+    """Two statements that differ only in their constants become one, at either's constants:
+    beside ``c = interp(g, m, b1)``, ``m = interp(g, m, b2)`` becomes ``m = c`` with ``c`` at
+    ``b1`` or at ``b2`` (Lion's two betas tied: Signum). Dropping a statement cannot ask this once
+    the exact pass has folded the chain the search wrote (``m = interp(g, c, b)``)."""
+    body = ctx.program.body
+    for i, first in enumerate(body):
+        for later in body[i + 1 :]:
+            if not _differ_in_constants(first, later):
+                continue
+            for source in (first, later):
+                tied = Statement(first.target, first.op, source.args)
+                candidate = substitute(
+                    replace_statement(ctx.program, tied), later.target, tied.target
+                )
+                if candidate is None:
+                    continue
+                constants = ", ".join(repr(a) for a in source.args if not isinstance(a, str))
+                what = f"tie `{ctx.line(later)}` to `{ctx.line(first)}`, both at {constants}"
+                yield candidate, what
+
+
+def _differ_in_constants(a: Statement, b: Statement) -> bool:
+    """Same op, same variables in the same places, some constant different."""
+    if a.op != b.op or len(a.args) != len(b.args) or not a.variables():
+        return False
+    pairs = list(zip(a.args, b.args, strict=True))
+    same_kind = all(isinstance(x, str) == isinstance(y, str) for x, y in pairs)
+    variables_equal = all(x == y for x, y in pairs if isinstance(x, str))
+    return same_kind and variables_equal and a.args != b.args
 
 
 def _shown(ctx: Context, stmt: Statement) -> str:

@@ -10,6 +10,7 @@ import math
 import pytest
 
 from proxy_tasks.registry import REPORT_SEED_START
+from symopt.analysis.structural import structural_hash
 from symopt.dsl import parse, to_text
 from symopt.execution.evaluator import Result
 from symopt.simplify import run_simplify
@@ -28,11 +29,17 @@ PENALTIES = {"cos": 0.05, "interp": 0.3, "sign": 0.5}  # loss added when the op 
 BEST_FACTOR, LR_COST = 3.0, 0.2
 
 
+def missing_ops(program) -> float:
+    ops = {s.op for s in program.body}
+    return sum(p for op, p in PENALTIES.items() if op not in ops)
+
+
 class FakeEvaluator:
-    def __init__(self, task, base: dict[int, float], diverges_without: str | None = None):
+    def __init__(self, task, base: dict[int, float], diverges_without=None, penalty=missing_ops):
         self.task = task
         self.base = base
         self.diverges_without = diverges_without
+        self.penalty = penalty
         self.calls: list[tuple[int | None, str]] = []
 
     def evaluate(self, programs, hurdle=None, seed=None):
@@ -43,7 +50,7 @@ class FakeEvaluator:
             if self.diverges_without and self.diverges_without not in ops:
                 results.append(Result(-10.0, "diverged", 10, math.inf, 0.0))
                 continue
-            loss = self.base[seed] + sum(p for op, p in PENALTIES.items() if op not in ops)
+            loss = self.base[seed] + self.penalty(program)
             loss += LR_COST * math.log10(lr_factor(program) / BEST_FACTOR) ** 2
             results.append(Result(-loss, "ok", 300, loss, 0.0))
         return results
@@ -56,16 +63,16 @@ def lr_factor(program) -> float:
     return 1.0
 
 
-def simplify_with(base, diverges_without=None, **options):
+def simplify_with(base, diverges_without=None, penalty=missing_ops, program=PROGRAM, **options):
     fakes: list[FakeEvaluator] = []
 
     def make(task):
-        fakes.append(FakeEvaluator(task, base, diverges_without))
+        fakes.append(FakeEvaluator(task, base, diverges_without, penalty))
         return fakes[0]
 
     lines: list[str] = []
     result = run_simplify(
-        parse(PROGRAM), exact=False, task="cancer_mlp", log=lines.append, make_evaluator=make,
+        parse(program), exact=False, task="cancer_mlp", log=lines.append, make_evaluator=make,
         **options,
     )  # fmt: skip
     return result, fakes[0], lines
@@ -118,3 +125,38 @@ def test_a_change_that_fails_on_a_seed_is_rejected_without_training_the_rest():
 def test_two_seeds_at_least():
     with pytest.raises(ValueError, match="at least 2 seeds"):
         simplify_with({1000: 1.0}, seeds=1)
+
+
+LION = """\
+def train(w, g, m, lr):
+    c = interp(g, m, 0.9)
+    update = sign(c)
+    update = update * lr
+    m = interp(g, m, 0.99)
+    return update, m
+"""
+SIGNUM = """\
+def train(w, g, m, lr):
+    m = interp(g, m, 0.9)
+    update = sign(m)
+    update = update * lr
+    return update, m
+"""
+
+
+@pytest.mark.parametrize("betas_matter", [True, False])
+def test_two_betas_survive_only_when_tying_them_costs_more_than_the_noise(betas_matter):
+    """Tying Lion's betas (one interp for both the direction and the state) gives Signum. The
+    fake scores Lion (and, unless ``betas_matter``, Signum) 0 and any other program 1."""
+    good = {structural_hash(parse(LION))}
+    if not betas_matter:
+        good.add(structural_hash(parse(SIGNUM)))
+
+    def penalty(program):
+        unscaled = program.replace_body(program.body[1:]) if lr_factor(program) != 1 else program
+        return 0.0 if structural_hash(unscaled) in good else 1.0
+
+    result, _, lines = simplify_with({1000: 1.0, 1001: 1.2}, penalty=penalty, program=LION)
+    assert structural_hash(result) == structural_hash(parse(LION if betas_matter else SIGNUM))
+    ties = [line for line in lines if "tie `m = interp(g, m, 0.99)` to `" in line]
+    assert ties and all(("rejected" in line) == betas_matter for line in ties)
