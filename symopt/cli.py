@@ -17,6 +17,7 @@ from symopt.errors import SymoptError
 
 EXIT_USER_ERROR = 2
 MAX_SEED = 2**32 - 1
+MAX_SIMPLIFY_SEEDS = 1000  # the tuning range's size: more would reach the report seeds
 PROGRAM_HELP = "a file holding program text, or RUN_DIR#ID, RUN_DIR#best or RUN_DIR#meta"
 
 
@@ -107,18 +108,32 @@ def build_parser() -> argparse.ArgumentParser:
     simplify = sub.add_parser(
         "simplify",
         help="shorten a program: exact rewrites, then (with --task) ablation",
-        description="Print PROGRAM simplified; each step taken goes to stderr with its reason.",
+        description="Print PROGRAM simplified; each step taken goes to stderr with its reason. "
+        "With --task, statements are then dropped and constants rounded while the validation "
+        "loss holds: each change is trained on the first --seeds tuning seeds (1000, 1001, ...; "
+        "never the search's seeds nor the report seeds) at the program's best lr factor (a "
+        "widening sweep from --lr-factors, on validation), and kept when its mean loss is at "
+        "most the program's plus --noise-factor standard errors of the program's mean over "
+        "those seeds. The output keeps the program's own lr scale; the best factor is logged.",
     )
     simplify.add_argument("program", metavar="PROGRAM", help=PROGRAM_HELP)
     mode = simplify.add_mutually_exclusive_group()
     mode.add_argument("--exact", action="store_true", help="exact rewrites only (the default)")
     mode.add_argument(
-        "--task", action=_TaskOption, help="then ablate while fitness on this proxy task holds"
+        "--task", action=_TaskOption, help="then ablate while validation loss on this task holds"
     )
     simplify.add_argument("--size", type=int, default=1, help="size of --task: 1, 10 or 100")
     simplify.add_argument(
-        "--tolerance", type=non_negative_float, default=0.002,
-        help="fitness an ablation may lose (absolute, >= 0; default 0.002)",
+        "--seeds", type=whole(2, MAX_SIMPLIFY_SEEDS), default=2, metavar="N",
+        help="tuning seeds each change is trained on (at least 2; default 2)",
+    )  # fmt: skip
+    simplify.add_argument(
+        "--noise-factor", type=non_negative_float, default=1.0, metavar="K",
+        help="loss a change may add, in standard errors of the program's mean (default 1)",
+    )  # fmt: skip
+    simplify.add_argument(
+        "--lr-factors", nargs="+", type=float, metavar="F",
+        help="first factors of the program's lr swept on validation (default 0.3 1 3)",
     )  # fmt: skip
     simplify.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     simplify.set_defaults(func=commands.cmd_simplify)

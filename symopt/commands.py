@@ -234,6 +234,11 @@ def cmd_simplify(args: argparse.Namespace) -> int:
     from symopt.dsl import to_text
     from symopt.simplify import run_simplify
 
+    options = {}
+    if args.lr_factors is not None:
+        from symopt.benchmark.suite import check_sweep
+
+        options["lr_factors"] = check_sweep("lr factor", args.lr_factors)
     program = load_program(args.program)
     if args.task:
         _get_task(args.task, args.size, None)  # an unknown task is one line, before any work
@@ -242,7 +247,9 @@ def cmd_simplify(args: argparse.Namespace) -> int:
         exact=args.task is None,
         task=args.task,
         size=args.size,
-        tolerance=args.tolerance,
+        seeds=args.seeds,
+        noise_factor=args.noise_factor,
+        **options,
         log=lambda message: print(message, file=sys.stderr),
     )
     _write_output(to_text(simplified), args.output)

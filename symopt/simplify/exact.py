@@ -4,11 +4,12 @@
    incoming value is never read: it carries nothing from step to step, so its parameter and its
    return are dropped.
 2. In single-assignment form, the rules of ``symopt.simplify.rules`` are tried one candidate at a
-   time; a candidate is kept only when it kind-checks, is shorter once dead code is pruned, and
-   its probe outputs (``probe_outputs`` on the unit-scale probe, where the protected epsilon is
-   negligible: the update over several steps and the final live states) match the input
-   program's to ``RTOL``. Each kept step is logged with its reason, including
-   when it holds only up to the protected epsilon.
+   time; a candidate is kept only when it kind-checks, is simpler once dead code is pruned
+   (``cost``: fewer statements or, as many, a shallower dataflow graph), and its probe outputs
+   (``probe_outputs`` on the unit-scale probe, where the protected epsilon is negligible: the
+   update over several steps and the final live states) match the input program's to ``RTOL``.
+   Each kept step is logged with its reason, including when it holds only up to the protected
+   epsilon.
 3. Variables get descriptive names (``symopt.simplify.naming``).
 """
 
@@ -126,6 +127,18 @@ def remove_dead_code(program: Program, log: Log | None = None) -> Program:
     return drop_dead_states(prune(program), log)
 
 
+def cost(program: Program) -> tuple[int, int]:
+    """``(statements, total depth)``, compared in that order; a kept rewrite lowers it, so the
+    exact pass ends. A statement's depth is 1 + the largest depth of the statements it reads
+    (parameters and constants: 0). Folding ``m = interp(g, c, b)`` with ``c = interp(g, m, a)``
+    into ``m = interp(g, m, a*b)`` keeps ``c`` when the update reads it too, so the count is
+    unchanged, but ``m`` no longer waits on ``c``: the depth falls."""
+    depth: dict[str, int] = {}
+    for stmt in program.body:
+        depth[stmt.target] = 1 + max((depth.get(a, 0) for a in stmt.variables()), default=0)
+    return len(program.body), sum(depth.values())
+
+
 def simplify_exact(program: Program, log: Log = print) -> Program:
     """The shortest equivalent program the rules find, with descriptive names."""
     reference = probes(program)
@@ -148,7 +161,7 @@ def _one_step(current: Program, reference: dict, up_to_eps: bool):
     for rule in RULES:
         for rewrite in rule(ctx):
             candidate = drop_dead_states(prune(rewrite.program))
-            if len(candidate.body) >= len(current.body) or kinds_of(candidate) is None:
+            if cost(candidate) >= cost(current) or kinds_of(candidate) is None:
                 continue
             loose = up_to_eps or rewrite.exactness == UP_TO_EPS
             ok, how = agreement(probe_difference(reference, probes(candidate)), loose)

@@ -6,9 +6,13 @@ kind-checks and its probe outputs match the input program's. The rules:
 - ``fold_constants``: a statement whose arguments are all constants is computed once, in float32
   as the interpreter would, and its value written into its users' arguments (a program cannot
   assign a bare constant);
-- ``fold_interp``: ``interp`` of an ``interp`` with constant weights is one ``interp``:
-  ``(1-b)((1-a)x + ay) + by = (1-c)x + cy`` with ``c = a + b - ab``, and
-  ``(1-b)x + b((1-a)x + ay) = (1-ab)x + aby``;
+- ``fold_interp``: ``interp`` of an ``interp`` with constant weights is one ``interp``
+  (``interp(x, y, a) = (1-a)x + ay``): ``(1-b)((1-a)x + ay) + by = (1-c)x + cy`` with
+  ``c = a + b - ab``, and ``(1-b)x + b((1-a)x + ay) = (1-ab)x + aby``, i.e.
+  ``interp(x, interp(x, y, a), b) = interp(x, y, a*b)``. The inner ``interp`` may have other
+  users: it then stays for them, and the outer one reads ``x`` and ``y`` directly (the Lion form:
+  ``c = interp(g, m, a)`` feeds both the update and ``m = interp(g, c, b)``, which becomes
+  ``m = interp(g, m, a*b)``);
 - ``merge_scalings``: a chain of constant scalings (``x * a``, ``x / a``, ``-x``) is one ``x * c``;
 - ``collapse_cone``: a statement together with the statements that feed only it (its "cone",
   up to ``MAX_CONE``) is replaced by one of its inputs or by a single op on its inputs and
@@ -132,31 +136,44 @@ def fold_interp(ctx: Context) -> Iterator[Rewrite]:
             continue
         u, v, b = stmt.args
         for inner_name in (u, v):
-            if not ctx.single_use(inner_name) or u == v:
+            if inner_name not in ctx.defs or u == v:
                 continue
             inner = ctx.defs[inner_name]  # type: ignore[index]
             if inner.op != "interp" or isinstance(inner.args[2], str):
                 continue
             x, y, a = inner.args
-            combo = _linear(u, v, float(b), {inner_name: {x: 1.0 - a, y: a}})
+            combo = _linear(u, v, b, {inner_name: {x: 1.0 - _f32(a), y: _f32(a)}})
             if len(combo) != 2 or x == y or set(combo) != {x, y}:
                 continue
             c = float32(combo[y])
             if not representable(c):
                 continue
             new = Statement(stmt.target, "interp", (x, y, c))
+            kept = (
+                ""
+                if ctx.single_use(inner_name)
+                else (f"; `{ctx.show(inner_name)}` stays for its other users")
+            )
             reason = (
                 f"interp of interp with constant weights: "
                 f"`{ctx.call(stmt.op, stmt.args, frozenset({inner_name}))}` is "
                 f"`{ctx.call('interp', (x, y, c))}` ((1-b)((1-a)x+ay)+by is linear in x, y "
-                f"with weights summing to 1; {ROUNDING})"
+                f"with weights summing to 1; {ROUNDING}){kept}"
             )
             yield Rewrite(replace_statement(ctx.program, new), reason, ROUNDING)
 
 
-def _linear(u: Arg, v: Arg, b: float, known: dict) -> dict:
+def _f32(value: Arg) -> float:
+    """A constant as the interpreter holds it (float32), so a combined weight is computed from
+    the weights the program really uses: ``1 - a*b`` is small for Lion's betas, and the decimal
+    ``a*b`` would be off from the float32 one in that difference."""
+    return float(np.float32(value))
+
+
+def _linear(u: Arg, v: Arg, b: Arg, known: dict) -> dict:
     """``(1-b) u + b v`` as ``{value: coefficient}``, expanding the combinations in ``known``."""
     combo: dict = {}
+    b = _f32(b)
     for arg, weight in ((u, 1.0 - b), (v, b)):
         for name, coef in known.get(arg, {arg: 1.0}).items():
             combo[name] = combo.get(name, 0.0) + weight * coef

@@ -29,7 +29,12 @@ def test_exact_simplification_on_stdout_with_reasons_on_stderr(tmp_path, capsys)
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["--task", "cancer_mpl"], "did you mean 'cancer_mlp'"), ([], "no such file")],
+    [
+        (["--task", "cancer_mpl"], "did you mean 'cancer_mlp'"),
+        ([], "no such file"),
+        (["--task", "cancer_mlp", "--lr-factors", "1", "0"], "lr factor sweep must be positive"),
+        (["--task", "cancer_mlp", "--lr-factors", "1", "1"], "lr factor sweep repeats a value"),
+    ],
 )
 def test_simplify_errors_are_one_line(tmp_path, capsys, args, message):
     path = tmp_path / "p.txt"
@@ -38,3 +43,13 @@ def test_simplify_errors_are_one_line(tmp_path, capsys, args, message):
     assert main(["simplify", str(path), *args]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and message in err
+
+
+def test_help_says_how_ablation_judges(capsys):
+    with pytest.raises(SystemExit):
+        main(["simplify", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    fragments = ("validation loss", "tuning seeds (1000, 1001", "best lr factor",
+                 "--noise-factor standard errors", "keeps the program's own lr scale")  # fmt: skip
+    for fragment in fragments:
+        assert fragment in text, fragment

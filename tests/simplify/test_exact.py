@@ -1,10 +1,12 @@
 """Exact simplification: dead code, unused state slots, folding, algebra, names."""
 
+import numpy as np
 import pytest
 
 from symopt.analysis.structural import structural_hash
 from symopt.bench import candidate_stream
 from symopt.dsl import infer_kinds, parse, read_program, to_text
+from symopt.execution.reference import execute
 from symopt.simplify import simplify_exact
 from symopt.simplify.exact import agreement, probe_difference, probes
 from tests.dsl.test_text import SEEDS
@@ -137,3 +139,67 @@ def test_scalings_that_overflow_float32_stay_as_they_are(factor):
     _, result, _ = simplify(text)
     assert parse(to_text(result)) == result
     assert "inf" not in to_text(result)
+
+
+# The Lion form: the inner interp has another user (the update), so it stays. Each case pairs a
+# chain with its fold written by hand from interp(x, y, a) = (1-a)x + ay:
+#   (1-b)x + b((1-a)x + ay) = (1-ab)x + ab y          -> interp(x, y, a*b)
+#   (1-b)((1-a)x + ay) + by = (1-c)x + c y, c = a+b-ab -> interp(x, y, a + b - a*b)
+LION_CHAIN = (
+    "def train(w, g, m, lr):\n"
+    "    c = interp(g, m, 0.899)\n"
+    "    update = sign(c)\n"
+    "    m = {outer}\n"
+    "    update = update * lr\n"
+    "    return update, m\n"
+)
+FOLDS = [
+    ("interp(g, c, 1.109)", 0.899 * 1.109),
+    ("interp(c, m, 0.5)", 0.899 + 0.5 - 0.899 * 0.5),
+]
+
+
+def run_steps(program, g_steps, xp=np):
+    """Updates and states of ``program`` over the gradient sequence, through the reference."""
+    states = tuple((np.zeros_like(g_steps[0]),) for _ in program.states)
+    w = (np.ones_like(g_steps[0]),)
+    out = []
+    for g in g_steps:
+        update, states = execute(program, xp, w, (g,), states, np.float32(0.01))
+        out.append(np.concatenate([update[0], *(s[0] for s in states)]))
+    return np.stack(out)
+
+
+@pytest.mark.parametrize(("outer", "weight"), FOLDS)
+def test_hand_folded_interp_chain_is_equivalent_through_the_reference(outer, weight):
+    """The oracle (the fold written by hand) against the chain, numerically, on random inputs."""
+    chain = parse(LION_CHAIN.format(outer=outer))
+    folded = parse(LION_CHAIN.format(outer=f"interp(g, m, {weight!r})"))
+    rng = np.random.default_rng(7)
+    g_steps = [
+        rng.normal(size=64).astype(np.float32) * 10.0 ** rng.uniform(-3, 1) for _ in range(30)
+    ]
+    np.testing.assert_allclose(
+        run_steps(folded, g_steps), run_steps(chain, g_steps), rtol=1e-4, atol=1e-7
+    )
+
+
+@pytest.mark.parametrize(("outer", "weight"), FOLDS)
+def test_interp_chain_folds_when_the_inner_interp_has_other_users(outer, weight):
+    program, result, lines = simplify(LION_CHAIN.format(outer=outer))
+    expected = parse(LION_CHAIN.format(outer=f"interp(g, m, {weight!r})"))
+    assert len(result.body) == len(expected.body)
+    state = next(s for s in result.body if s.target == result.returns[1])
+    assert state.op == "interp" and state.args[:2] == ("g", "m")
+    assert state.args[2] == pytest.approx(weight, rel=1e-6)
+    direction = [s for s in result.body if s.op == "interp" and s.target != state.target]
+    assert len(direction) == 1 and direction[0].args == ("g", "m", 0.899)
+    assert any("stays for its other users" in line for line in lines)
+
+
+def test_paper_raw_lion_keeps_both_betas_in_the_exact_pass():
+    """The paper's raw program: sign(interp(g', v, 0.899)) with state v = interp(g', v, 0.997)."""
+    _, result, _ = simplify((SEEDS.parent / "discovered" / "lion_raw_paper.txt").read_text())
+    interps = sorted(s.args[2] for s in result.body if s.op == "interp")
+    assert interps == [0.899, pytest.approx(0.899 * 1.109, rel=1e-6)]
+    assert result.states == ("v",) and any(s.op == "sign" for s in result.body)
