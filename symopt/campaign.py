@@ -62,6 +62,7 @@ class SearchOutcome:
     interrupted: bool
     stop_reason: str
     seconds: float
+    best_mean: float | None = None  # the best's fitness over the re-evaluation seeds
 
 
 class Campaign:
@@ -183,12 +184,21 @@ class Campaign:
             finally:
                 with suppress(SymoptError):  # a full disk: the error on its way out says so
                     self._save_elapsed()
-                best = self.store.top(1)
+                best, mean = self._best_record()
                 self.store.close()
         return SearchOutcome(
-            self.config.run_dir, self.stats.trained, self.stats.judged, best[0] if best else None,
-            interrupted, reason, time.monotonic() - start,
+            self.config.run_dir, self.stats.trained, self.stats.judged, best, interrupted, reason,
+            time.monotonic() - start, mean,
         )  # fmt: skip
+
+    def _best_record(self) -> tuple[EvaluationRecord | None, float | None]:
+        """The run's best as ``RUN_DIR#best`` names it, and its re-evaluated mean (None when
+        re-evaluation is off)."""
+        best = self._best()
+        if best is None:
+            top = self.store.top(1)
+            return (top[0] if top else None), None
+        return self.store.get(best[0]), (best[2] if self.elites.enabled else None)
 
     def _interrupt(self, signum, frame) -> None:
         """Ctrl-C or SIGTERM: noted in a flag the loop checks between candidates and polls (at

@@ -187,7 +187,12 @@ def cmd_search(args: argparse.Namespace) -> int:
         f"{outcome.stop_reason}: {outcome.trained} trained, {outcome.judged} judged in "
         f"{outcome.seconds:.0f}s; run saved in {run_dir}"
     )
-    if best is not None:
+    if best is not None and outcome.best_mean is not None:
+        seeds = config.reevaluation.seeds + 1
+        print(f"best #{best.id} (re-evaluated): fitness {best.fitness:.4f} on the search's task "
+              f"seed, {outcome.best_mean:.4f} over {seeds} task seeds:")  # fmt: skip
+        print(best.program.rstrip())
+    elif best is not None:
         print(f"best #{best.id}, fitness {best.fitness:.4f}:\n{best.program.rstrip()}")
     print(f"see: symopt show {run_dir}")
     return 0

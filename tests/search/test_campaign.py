@@ -42,8 +42,13 @@ def rows(run_dir):
 def test_search_then_show(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["search", write_config(tmp_path), "--out", str(out), "--quiet"]) == 0
-    assert "best #" in capsys.readouterr().out
+    printed = capsys.readouterr().out
     trained = [r for r in rows(out) if r[2] not in NOT_TRAINED]
+    # the summary names the re-evaluated best, the program RUN_DIR#best and show name
+    assert main(["show", str(out), "--json"]) == 0
+    best = json.loads(capsys.readouterr().out)["best"]
+    assert f"best #{best['id']} (re-evaluated): fitness {best['fitness']:.4f}" in printed
+    assert f"{best['reevaluated_fitness']:.4f} over 3 task seeds:" in printed
     assert len(trained) == 40
     assert len({r[5] for r in rows(out)}) == len(rows(out))  # every child index once
     assert (out / "config.yaml").exists()
