@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -69,21 +70,33 @@ def run_funnel(
 def distinct_top(store: RunStore, k: int) -> list[EvaluationRecord]:
     """The ``k`` best successful records computing distinct functions.
 
-    A record whose ``fingerprint`` equals a better one's is skipped (records without a
-    fingerprint are told apart by their program text).
+    Programs the run re-evaluated on several task seeds come first, best mean first (a single
+    seed's fitness flatters the lucky: the winner's curse); the rest of the ``k`` are the best
+    single-seed fitnesses. A record whose ``fingerprint`` equals a better one's is skipped
+    (records without a fingerprint are told apart by their program text).
     """
+    chosen: list[EvaluationRecord] = []
+    seen: set[str] = set()
+
+    def take(record: EvaluationRecord) -> bool:
+        identity = record.fingerprint or f"program:{record.program}"
+        if identity not in seen:
+            seen.add(identity)
+            chosen.append(record)
+        return len(chosen) == k
+
+    means = {}  # the record id of each re-evaluated program -> its mean over the seeds
+    for event in store.events("reevaluation"):
+        means[event.payload["id"]] = event.payload["mean"]
+    for record_id in sorted(means, key=lambda i: (-means[i], i)):
+        if math.isfinite(means[record_id]) and take(store.get(record_id)):
+            return chosen
     asked = 4 * k
     while True:
         records = store.top(asked)
-        chosen: list[EvaluationRecord] = []
-        seen: set[str] = set()
         for record in records:
-            identity = record.fingerprint or f"program:{record.program}"
-            if identity not in seen:
-                seen.add(identity)
-                chosen.append(record)
-                if len(chosen) == k:
-                    return chosen
+            if take(record):
+                return chosen
         if len(records) < asked:
             return chosen
         asked *= 4

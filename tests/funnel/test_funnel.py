@@ -143,3 +143,18 @@ def test_nothing_beats_a_well_tuned_adamw(tmp_path):
     assert result.stages[0]["baselines"]["adamw"]["test_accuracy"] > 0.95
     table = render_table(result)
     assert table.endswith("no program beat AdamW at stage 1; the 1 later stage(s) did not run")
+
+
+def test_re_evaluated_programs_enter_first_best_mean_first(tmp_path):
+    """A program lucky on the search seed (highest single fitness) ranks by its mean once the run
+    re-evaluated it; re-evaluated programs come before those trained on one seed only."""
+    from symopt.funnel import distinct_top
+
+    run_dir = make_run(tmp_path / "run")
+    ids = ids_of(run_dir)
+    adamw, momentum, sgd = (ids[text] for text, _ in PROGRAMS[:3])
+    with RunStore.open(run_dir) as store:
+        for record_id, mean in ((adamw, 0.90), (sgd, 0.95)):  # sgd's mean beats adamw's
+            store.add_event("reevaluation", store.count(), {"id": record_id, "mean": mean})
+        assert [r.id for r in distinct_top(store, 2)] == [sgd, adamw]
+        assert [r.id for r in distinct_top(store, 4)] == [sgd, adamw, momentum, ids[BAD]]
