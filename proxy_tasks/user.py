@@ -23,6 +23,7 @@ there, so it may import its sibling modules. Every failure is a :class:`TaskErro
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import importlib
 import importlib.util
@@ -114,7 +115,9 @@ def load_builder(reference: str):
 
 
 def build_user_task(reference: str, size: int) -> Task:
-    """``NAME(size)`` of ``MODULE``, checked against the contract (:mod:`proxy_tasks.contract`)."""
+    """``NAME(size)`` of ``MODULE``, checked against the contract (:mod:`proxy_tasks.contract`),
+    renamed ``reference``: a task's name is how :func:`proxy_tasks.get_task` finds it again (in a
+    Ray worker, a benchmark job, a funnel stage)."""
     builder = load_builder(reference)
     name = split_reference(reference)[1]
     where = f"task {reference}"
@@ -127,7 +130,7 @@ def build_user_task(reference: str, size: int) -> Task:
             f"{where}: {name}({size}) returned a {type(task).__name__}, not a proxy_tasks.Task"
         )
     check_task(task, size, where)
-    return task
+    return dataclasses.replace(task, name=reference)
 
 
 def _import(module_ref: str) -> ModuleType:

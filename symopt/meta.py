@@ -37,7 +37,7 @@ class MetaValidator:
 
     @property
     def key(self) -> str:
-        return f"{self.settings.task.name}@{self.settings.task.size}"
+        return self.settings.task.key
 
     def due(self, trained: int, best_id: int | None) -> bool:
         return (
@@ -52,7 +52,7 @@ class MetaValidator:
             import proxy_tasks
             from symopt.execution.evaluator import Evaluator
 
-            task = proxy_tasks.get_task(self.settings.task.name, self.settings.task.size)
+            task = proxy_tasks.get_task(self.settings.task.reference, self.settings.task.size)
             self.evaluator = Evaluator(task, self.layout)
         (result,) = self.evaluator.evaluate([best])
         payload = {

@@ -49,7 +49,9 @@ from symopt.config.sections import (
     Section,
     Str,
     TaskSettings,
+    entry_reference,
     problem,
+    task_key,
 )
 from symopt.dsl.space import SearchSpace, load_space
 from symopt.errors import SymoptError
@@ -63,7 +65,9 @@ __all__ = [
     "RestartSettings",
     "TaskSettings",
     "config_from_dict",
+    "entry_reference",
     "load_config",
+    "task_key",
 ]
 
 _NAME = re.compile(r"[A-Za-z0-9_.-]+")
