@@ -147,7 +147,7 @@ def _import(module_ref: str) -> ModuleType:
         where = f"{err.filename}, line {err.lineno}" if err.filename else module_ref
         raise TaskError(f"task module {module_ref}: syntax error at {where}: {err.msg}") from None
     except ModuleNotFoundError as err:
-        if err.name is not None and dotted.startswith(err.name):
+        if err.name == dotted or dotted.startswith(f"{err.name}."):
             raise TaskError(f"task module '{module_ref}' not found on sys.path") from None
         raise TaskError(f"importing task module {module_ref} failed: {_one_line(err)}") from None
     except Exception as err:
