@@ -98,7 +98,11 @@ def resolve_module(module: str, base_dir: Path) -> str:
 def load_builder(reference: str):
     """The builder ``NAME`` of ``MODULE`` (imported now if need be), checked to be callable."""
     module_ref, name = split_reference(reference)
-    module = _import(module_ref)
+    return builder_in(load_module(module_ref), module_ref, name)
+
+
+def builder_in(module: ModuleType, module_ref: str, name: str):
+    """``module.name``, checked to be callable (``module_ref`` names the module in errors)."""
     where = f"task module {module_ref}"
     if not hasattr(module, name):
         public = [n for n in vars(module) if not n.startswith("_")]
@@ -133,7 +137,9 @@ def build_user_task(reference: str, size: int) -> Task:
     return dataclasses.replace(task, name=reference)
 
 
-def _import(module_ref: str) -> ModuleType:
+def load_module(module_ref: str) -> ModuleType:
+    """The module of a reference: a ``.py`` file imported by its path (see the module
+    docstring), or a module name imported from ``sys.path``; imported once per process."""
     if module_ref.endswith(".py"):
         path = Path(module_ref)
         if not path.is_file():

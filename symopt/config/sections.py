@@ -15,9 +15,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     Strict,
     ValidationInfo,
     field_validator,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -55,6 +57,16 @@ class TaskSettings(Section):
     ``sys.path``. Resolved when loaded (a file to its absolute path). null: ``name`` is a
     registered task."""
 
+    @field_validator("size")
+    @classmethod
+    def _known_size(cls, size: int) -> int:
+        from proxy_tasks import SIZES
+
+        if size not in SIZES:
+            choices = ", ".join(map(str, SIZES[:-1])) + f" or {SIZES[-1]}"
+            raise problem(f"must be {choices}, got {size}")
+        return size
+
     @field_validator("module")
     @classmethod
     def _resolve_module(cls, module: str | None, info: ValidationInfo) -> str | None:
@@ -73,12 +85,16 @@ class TaskSettings(Section):
     def _known_task(self) -> TaskSettings:
         from proxy_tasks import TaskError, task_names
         from proxy_tasks.heldout import HELDOUT
-        from proxy_tasks.user import load_builder
+        from proxy_tasks.user import builder_in, load_module
 
         key = type(self).model_fields["name"].alias or "name"
         if self.module is not None:
             try:
-                load_builder(self.reference)
+                module = load_module(self.module)
+            except TaskError as err:
+                raise problem(str(err), "module") from None
+            try:
+                builder_in(module, self.module, self.name)
             except TaskError as err:
                 raise problem(str(err), key) from None
             return self
@@ -90,6 +106,14 @@ class TaskSettings(Section):
             hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(known)})"
             raise problem(f"unknown task '{self.name}'{hint}", key)
         return self
+
+    @model_serializer(mode="wrap")
+    def _without_null_module(self, serialize: SerializerFunctionWrapHandler) -> dict:
+        # a registered task saves as before, so the config hash of every earlier run holds
+        data = serialize(self)
+        if data.get("module", "") is None:
+            del data["module"]
+        return data
 
     @property
     def reference(self) -> str:
@@ -117,16 +141,6 @@ def task_key(reference: str, size: int) -> str:
     from proxy_tasks.user import label
 
     return f"{label(reference)}@{size}"
-
-    @field_validator("size")
-    @classmethod
-    def _known_size(cls, size: int) -> int:
-        from proxy_tasks import SIZES
-
-        if size not in SIZES:
-            choices = ", ".join(map(str, SIZES[:-1])) + f" or {SIZES[-1]}"
-            raise problem(f"must be {choices}, got {size}")
-        return size
 
 
 class MutationSettings(Section):
