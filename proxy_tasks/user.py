@@ -16,15 +16,19 @@ a builder that has no use for a size raises, and that error is reported). It ret
 the base folder) becomes its absolute path, a module found on ``sys.path`` keeps its name. So a
 reference can travel to other processes (Ray workers) and into a run directory's config.
 
-A file is imported as pytest imports a test file: the first folder above it that is not a package
-(no ``__init__.py``) goes on ``sys.path``, and the module is imported under its dotted name from
-there, so it may import its sibling modules. Every failure is a :class:`TaskError` of one line.
+A file is imported once per process. A file outside any package gets a private module name (so
+two ``my_task.py`` in different folders, or a file named like an installed module, never clash)
+and its folder is appended to ``sys.path``, so it may import the modules beside it. A file inside
+a package (its folder has ``__init__.py``) is imported by its dotted name from the first folder
+above that is not a package (put first on ``sys.path``), so its relative imports work. Every
+failure is a :class:`TaskError` of one line.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import hashlib
 import importlib
 import importlib.util
 import sys
@@ -78,7 +82,8 @@ def resolve_module(module: str, base_dir: Path) -> str:
     if module.endswith(".py"):
         path = (base_dir / module).resolve()
         if not path.is_file():
-            raise TaskError(f"task module {module}: no such file {path}")
+            where = "" if Path(module).is_absolute() else f" {path}"
+            raise TaskError(f"task module {module}: no such file{where}")
         return str(path)
     parts = module.split(".")
     if not all(part.isidentifier() for part in parts):
@@ -140,36 +145,64 @@ def build_user_task(reference: str, size: int) -> Task:
 def load_module(module_ref: str) -> ModuleType:
     """The module of a reference: a ``.py`` file imported by its path (see the module
     docstring), or a module name imported from ``sys.path``; imported once per process."""
-    if module_ref.endswith(".py"):
-        path = Path(module_ref)
-        if not path.is_file():
-            raise TaskError(f"task module {module_ref}: no such file")
-        root, dotted = _package_root(path.resolve())
-    else:
-        root, dotted = None, module_ref
+    path = Path(module_ref).resolve() if module_ref.endswith(".py") else None
+    if path is not None and not path.is_file():
+        raise TaskError(f"task module {module_ref}: no such file")
     try:
-        module = _import_from(root, dotted)
+        if path is None:
+            module = importlib.import_module(module_ref)
+        elif (path.parent / "__init__.py").is_file():
+            module = _import_in_package(path, module_ref)
+        else:
+            module = _import_file(path)
+    except TaskError:
+        raise
     except SyntaxError as err:
         where = f"{err.filename}, line {err.lineno}" if err.filename else module_ref
         raise TaskError(f"task module {module_ref}: syntax error at {where}: {err.msg}") from None
     except ModuleNotFoundError as err:
-        if err.name == dotted or dotted.startswith(f"{err.name}."):
+        if path is None and (err.name == module_ref or module_ref.startswith(f"{err.name}.")):
             raise TaskError(f"task module '{module_ref}' not found on sys.path") from None
         raise TaskError(f"importing task module {module_ref} failed: {_one_line(err)}") from None
-    except Exception as err:
+    except Exception as err:  # the user's code: whatever it raises is one line, not a traceback
         raise TaskError(f"importing task module {module_ref} failed: {_one_line(err)}") from None
-    if root is not None and Path(getattr(module, "__file__", "") or "").resolve() != path.resolve():
-        raise TaskError(
-            f"task module {module_ref}: the module name '{dotted}' is already taken by "
-            f"{getattr(module, '__file__', None) or 'a built-in module'}; rename the file"
-        )
     return module
 
 
-def _import_from(root: Path | None, dotted: str) -> ModuleType:
-    if root is not None and str(root) not in sys.path:
+def _import_file(path: Path) -> ModuleType:
+    """A file outside any package, as module ``_symopt_task_<stem>_<hash of its path>``: two
+    files of the same name never meet, nor shadow a module of that name. Its folder goes at the
+    end of ``sys.path``, so it may import the modules beside it."""
+    digest = hashlib.sha256(str(path).encode()).hexdigest()[:8]
+    name = f"_symopt_task_{path.stem}_{digest}"
+    if name in sys.modules:
+        return sys.modules[name]
+    if str(path.parent) not in sys.path:
+        sys.path.append(str(path.parent))
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # before it runs: dataclasses look their module up there
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
+def _import_in_package(path: Path, module_ref: str) -> ModuleType:
+    """A file inside a package, by its dotted name from the first folder above that is not a
+    package (put first on ``sys.path``), so that its relative imports work."""
+    root, dotted = _package_root(path)
+    if str(root) not in sys.path:
         sys.path.insert(0, str(root))
-    return importlib.import_module(dotted)
+    module = importlib.import_module(dotted)
+    if Path(getattr(module, "__file__", "") or "").resolve() != path:
+        raise TaskError(
+            f"task module {module_ref}: the module name '{dotted}' is already taken by "
+            f"{getattr(module, '__file__', None) or 'a built-in module'}; rename the package"
+        )
+    return module
 
 
 def _package_root(path: Path) -> tuple[Path, str]:

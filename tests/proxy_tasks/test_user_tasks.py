@@ -118,8 +118,18 @@ def test_a_module_name_that_nothing_provides(tmp_path):
         canonical("my-tasks:build", tmp_path)
 
 
-def test_a_file_whose_module_name_is_taken_is_refused(tmp_path):
-    path = module(tmp_path, "def build(size):\n    pass\n", name="json")
+def test_files_of_the_same_name_or_named_like_a_module_never_clash(tmp_path):
+    for folder, value in (("a", 1), ("b", 2)):
+        (tmp_path / folder).mkdir()
+        module(tmp_path / folder, f"def build(size):\n    return {value}\n", name="json")
+    assert load_builder(f"{tmp_path / 'a' / 'json.py'}:build")(1) == 1
+    assert load_builder(f"{tmp_path / 'b' / 'json.py'}:build")(1) == 2
+    assert sys.modules["json"].__file__ != str(tmp_path / "a" / "json.py")
+
+
+def test_a_package_whose_name_is_taken_is_refused(tmp_path):
+    (tmp_path / "json").mkdir()
+    path = module(tmp_path / "json", "def build(size):\n    pass\n", name="__init__")
     assert "the module name 'json' is already taken by" in error_of(f"{path}:build")
 
 
