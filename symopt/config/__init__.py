@@ -5,7 +5,7 @@ Every key except ``name`` has a default; ``configs/`` holds working examples::
     name: quick                  # [A-Za-z0-9_.-]+; the run directory defaults to runs/<name>
     seed: 0
     search_space: lion45         # built-in name, or path to a search-space YAML (relative to here)
-    tasks: [{name: digits_mlp, size: 1}]
+    tasks: [{name: digits_mlp, size: 1}]   # your own: {module: my_task.py, name: build, size: 1}
     population: 100
     tournament: 10
     mutation: {insert: 1.0, delete: 1.0, modify: 1.0, redraw_prob: 0.1, max_tries: 100}
