@@ -17,7 +17,7 @@ import functools
 import math
 from collections.abc import Callable
 
-from proxy_tasks import data, text
+from proxy_tasks import data, text, user
 from proxy_tasks.base import SIZES, Task
 from proxy_tasks.errors import TaskError
 from proxy_tasks.models import MLP
@@ -151,18 +151,32 @@ def _build(name: str, size: int) -> Task:
     return BUILDERS[name](size)
 
 
+@functools.cache
+def _build_user(reference: str, size: int) -> Task:
+    return user.build_user_task(reference, size)
+
+
 def get_task(name: str, size: int = 1) -> Task:
     """The task ``name`` at ``size`` (1, 10 or 100); raises :class:`TaskError` for bad input.
 
+    ``name`` is a registered task, or ``MODULE:NAME`` for a task of the user's own module
+    (:mod:`proxy_tasks.user`: a file path, relative to the current folder, or a module name).
     Building is cached, so asking twice returns the same :class:`Task` cheaply.
     """
+    if user.is_reference(str(name)):
+        _check_size(name, size)
+        return _build_user(name, int(size))
     if name not in BUILDERS:
         close = difflib.get_close_matches(str(name), task_names(), n=1)
         known = ", ".join(task_names())
         hint = f"did you mean '{close[0]}'?" if close else f"known tasks: {known}."
         raise TaskError(f"Unknown proxy task '{name}'; {hint}")
+    _check_size(name, size)
+    return _build(name, int(size))
+
+
+def _check_size(name: str, size: object) -> None:
     if isinstance(size, bool) or size not in SIZES:
         raise TaskError(
             f"Proxy task '{name}' has sizes {', '.join(map(str, SIZES))}; got {size!r}."
         )
-    return _build(name, int(size))

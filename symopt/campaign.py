@@ -69,7 +69,7 @@ class Campaign:
     def __init__(self, config: Config, resume: bool = False, show_progress: bool = True) -> None:
         self.config = config
         self.space = config.load_search_space()
-        self.specs = [TaskSpec(t.name, t.size) for t in config.tasks]
+        self.specs = [TaskSpec(t.reference, t.size) for t in config.tasks]
         self.tasks = load_tasks(self.specs)
         self.worst = sum(t.worst_fitness for t in self.tasks) / len(self.tasks)
         self.scale = FitnessScale(

@@ -55,9 +55,15 @@ def non_negative_float(text: str) -> float:
     return value
 
 
+USER_TASK_HELP = (
+    "or your own task as MODULE:NAME, a builder NAME(size) -> proxy_tasks.Task in MODULE (a .py "
+    "file relative to the current folder, or a module name), e.g. configs/my_task.py:build"
+)
+
+
 class _TaskOption(argparse.Action):
-    """``--task NAME``; its help lists the registered tasks, looked up only when help is shown
-    (the registry imports jax, which would slow every command down)."""
+    """``--task NAME`` or ``--task MODULE:NAME``; its help lists the registered tasks, looked up
+    only when help is shown (the registry imports jax, which would slow every command down)."""
 
     def __call__(self, parser, namespace, values, option_string=None) -> None:
         setattr(namespace, self.dest, values)
@@ -66,7 +72,7 @@ class _TaskOption(argparse.Action):
     def help(self) -> str:
         from proxy_tasks import task_names
 
-        return f"{self._help}: {', '.join(task_names())}"
+        return f"{self._help}: {', '.join(task_names())}; {USER_TASK_HELP}"
 
     @help.setter
     def help(self, text: str) -> None:
@@ -145,7 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
         "goes on while it beats AdamW at its best learning rate.",
     )
     funnel.add_argument("run_dir", metavar="RUN_DIR")
-    funnel.add_argument("--config", metavar="FUNNEL.yaml", help="stages, top K, baseline sweeps")
+    funnel.add_argument(
+        "--config", metavar="FUNNEL.yaml",
+        help="stages, top K, baseline sweeps; a stage may be your own task, e.g. {task: build, "
+        "module: my_task.py, size: 10} (module relative to FUNNEL.yaml); default stages: the "
+        "run's first task (your own included) at sizes 10 and 100",
+    )  # fmt: skip
     funnel.set_defaults(func=commands.cmd_funnel)
 
     report = sub.add_parser(
@@ -214,7 +225,12 @@ def build_parser() -> argparse.ArgumentParser:
     benchmark.add_argument("programs", nargs="+", metavar="PROGRAM", help=PROGRAM_HELP)
     chosen = benchmark.add_mutually_exclusive_group()
     chosen.add_argument(
-        "--tasks", nargs="+", metavar="NAME@SIZE", help="default: every family at sizes 1, 10"
+        "--tasks",
+        nargs="+",
+        metavar="TASK@SIZE",
+        help="registered NAME@SIZE (e.g. digits_mlp@10) or your own MODULE:NAME@SIZE (e.g. "
+        "configs/my_task.py:build@1; MODULE a .py file relative to the current folder, or a "
+        "module name); default: every family at sizes 1, 10",
     )
     chosen.add_argument(
         "--suite", choices=("default", "heldout"), default="default",

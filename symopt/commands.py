@@ -101,12 +101,21 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def task_reference(text: str) -> str:
+    """A task named on the command line, as ``proxy_tasks.get_task`` finds it in any process: a
+    registered name as it is; ``MODULE:NAME`` (the user's own task) with ``MODULE`` resolved
+    against the current folder (a ``.py`` file to its absolute path)."""
+    from proxy_tasks.user import canonical, is_reference
+
+    return canonical(text, Path.cwd()) if is_reference(text) else text
+
+
 def _get_task(name: str, size: int, seed: int | None):
     import dataclasses
 
     import proxy_tasks
 
-    task = proxy_tasks.get_task(name, size)
+    task = proxy_tasks.get_task(task_reference(name), size)
     return task if seed is None else dataclasses.replace(task, seed=seed)
 
 
@@ -143,7 +152,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         )
     quiet = args.json
     result = run_bench(
-        args.task,
+        task_reference(args.task),
         candidates=args.candidates,
         memory_candidates=args.memory_candidates,
         progress=(lambda message: None) if quiet else (lambda m: print(m, file=sys.stderr)),
@@ -230,8 +239,11 @@ def _judge_probes(args: argparse.Namespace) -> list | None:
         return None
     import yaml
 
+    from symopt.config import entry_reference, task_key
+
     config = yaml.safe_load((Path(run_dir) / "config.yaml").read_text(encoding="utf-8"))
-    paths = [folder / f"{t['name']}@{t.get('size', 1)}.npz" for t in config.get("tasks", [])]
+    keys = [task_key(entry_reference(t), t.get("size", 1)) for t in config.get("tasks", [])]
+    paths = [folder / f"{key}.npz" for key in keys]
     return [Probe.load(path) for path in paths] if all(p.is_file() for p in paths) else None
 
 
@@ -250,7 +262,7 @@ def cmd_simplify(args: argparse.Namespace) -> int:
     simplified = run_simplify(
         program,
         exact=args.task is None,
-        task=args.task,
+        task=task_reference(args.task) if args.task else None,
         size=args.size,
         seeds=args.seeds,
         noise_factor=args.noise_factor,
@@ -303,10 +315,14 @@ def _write_output(text: str, output: str | None) -> None:
 
 
 def _task_spec(text: str) -> tuple[str, int]:
-    name, _, size = text.partition("@")
-    if size and not size.isdigit():
-        raise SymoptError(f"--tasks {text}: expected NAME or NAME@SIZE, e.g. digits_mlp@10")
-    return name, int(size or 1)
+    """``TASK[@SIZE]`` (``TASK`` as :func:`task_reference` takes it) -> ``(reference, size)``."""
+    name, at, size = text.rpartition("@") if "@" in text else (text, "", "")
+    if (at and not size.isdigit()) or not name:
+        raise SymoptError(
+            f"--tasks {text}: expected NAME@SIZE or MODULE:NAME@SIZE, e.g. digits_mlp@10 or "
+            "configs/my_task.py:build@1"
+        )
+    return task_reference(name), int(size or 1)
 
 
 def cmd_benchmark(args: argparse.Namespace) -> int:

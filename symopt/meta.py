@@ -43,7 +43,7 @@ class MetaValidator:
 
     @property
     def key(self) -> str:
-        return f"{self.settings.task.name}@{self.settings.task.size}"
+        return self.settings.task.key
 
     def due(self, trained: int, best_id: int | None) -> bool:
         return (
@@ -58,7 +58,7 @@ class MetaValidator:
             import proxy_tasks
             from symopt.execution.evaluator import Evaluator
 
-            task = proxy_tasks.get_task(self.settings.task.name, self.settings.task.size)
+            task = proxy_tasks.get_task(self.settings.task.reference, self.settings.task.size)
             self.evaluator = Evaluator(task, self.layout)
         result, factor = train_at_factors(self.evaluator, best, self.lr_factors)
         payload = {

@@ -186,6 +186,8 @@ def record_probe(task, steps: int = STEPS, per_tensor: int = PER_TENSOR) -> Prob
     import jax
     import optax
 
+    from proxy_tasks.user import label
+
     params = task.init_params()
     leaves, treedef = jax.tree.flatten(params)
     optimizer = optax.adamw(task.lr_schedule(REFERENCE_PEAK), weight_decay=0.0)
@@ -208,7 +210,7 @@ def record_probe(task, steps: int = STEPS, per_tensor: int = PER_TENSOR) -> Prob
     w = np.stack([np.concatenate([t[i] for t, i in zip(ws_t, picks, strict=True)]) for ws_t in ws])
     g = np.stack([np.concatenate([t[i] for t, i in zip(gs_t, picks, strict=True)]) for gs_t in gs])
     lr = schedule_points(task.schedule, task.num_steps, steps)
-    name = f"{task.name}@{task.size}" + (f"/seed{task.seed}" if task.seed else "")
+    name = f"{label(task.name)}@{task.size}" + (f"/seed{task.seed}" if task.seed else "")
     sizes, full = tuple(len(i) for i in picks), tuple(x.size for x in leaves)
     return with_far_steps(name, w, g, lr, sizes, full)
 

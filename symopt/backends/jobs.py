@@ -12,12 +12,18 @@ from symopt.dsl.text import parse
 
 @dataclass(frozen=True)
 class TaskSpec:
+    """A task as ``proxy_tasks.get_task`` finds it in any process: ``name`` is a registered
+    task or ``MODULE:NAME`` with ``MODULE`` an absolute file path or a module name."""
+
     name: str
     size: int = 1
 
     @property
     def key(self) -> str:
-        return f"{self.name}@{self.size}"
+        """``name@size``, a user task's name shortened (``my_task:build@1``)."""
+        from proxy_tasks.user import label
+
+        return f"{label(self.name)}@{self.size}"
 
 
 @dataclass(frozen=True)

@@ -111,7 +111,10 @@ class TaskResult:
 
     @property
     def label(self) -> str:
-        return f"{self.task}@{self.size}"
+        """``task@size``, a user task's ``MODULE:NAME`` shortened (``my_task:build@1``)."""
+        from proxy_tasks.user import label
+
+        return f"{label(self.task)}@{self.size}"
 
     @property
     def unit(self) -> str:

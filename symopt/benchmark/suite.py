@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import proxy_tasks
 from proxy_tasks import Task, TaskError
 from proxy_tasks.heldout import HELDOUT, get_heldout_task, heldout_names
+from proxy_tasks.user import label as short_name
 from symopt.errors import SymoptError
 
 DEFAULT_SUITE: tuple[tuple[str, int], ...] = (
@@ -77,8 +78,9 @@ def resolve_tasks(tasks: Sequence[tuple[str, int]] | None) -> list[Task]:
 
 
 def task_label(task: Task) -> str:
-    """``name@size``, e.g. ``cancer_mlp@1``."""
-    return f"{task.name}@{task.size}"
+    """``name@size``, e.g. ``cancer_mlp@1`` (a user task's ``MODULE:NAME`` shortened by
+    :func:`proxy_tasks.user.label`: ``my_task:build@1``)."""
+    return f"{short_name(task.name)}@{task.size}"
 
 
 def check_sweep(name: str, values: Sequence[float], allow_zero: bool = False) -> tuple[float, ...]:

@@ -5,7 +5,7 @@ Every key except ``name`` has a default; ``configs/`` holds working examples::
     name: quick                  # [A-Za-z0-9_.-]+; the run directory defaults to runs/<name>
     seed: 0
     search_space: lion45         # built-in name, or path to a search-space YAML (relative to here)
-    tasks: [{name: digits_mlp, size: 1}]
+    tasks: [{name: digits_mlp, size: 1}]   # your own: {module: my_task.py, name: build, size: 1}
     population: 100
     tournament: 10
     mutation: {insert: 1.0, delete: 1.0, modify: 1.0, redraw_prob: 0.1, max_tries: 100}
@@ -50,7 +50,9 @@ from symopt.config.sections import (
     Section,
     Str,
     TaskSettings,
+    entry_reference,
     problem,
+    task_key,
 )
 from symopt.dsl.space import SearchSpace, load_space
 from symopt.errors import SymoptError
@@ -64,7 +66,9 @@ __all__ = [
     "RestartSettings",
     "TaskSettings",
     "config_from_dict",
+    "entry_reference",
     "load_config",
+    "task_key",
 ]
 
 _NAME = re.compile(r"[A-Za-z0-9_.-]+")

@@ -8,9 +8,20 @@ refused rather than converted (a float field does accept a whole number). Unknow
 from __future__ import annotations
 
 import difflib
+from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    Strict,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from symopt.config.messages import describe
@@ -32,27 +43,19 @@ class Section(BaseModel):
 
 
 class TaskSettings(Section):
-    """One proxy task; the campaign's fitness is the mean of its tasks' fitnesses."""
+    """One proxy task, registered or from the user's own module; the campaign's fitness is the
+    mean of its tasks' fitnesses."""
 
     name: Str
-    """A registered proxy task (one of ``proxy_tasks.task_names()``), e.g. ``digits_mlp``."""
+    """A registered proxy task (one of ``proxy_tasks.task_names()``), e.g. ``digits_mlp``; with
+    ``module``, the task builder in that module, called as ``name(size) -> proxy_tasks.Task``."""
     size: Int = 1
     """The task's size, one of ``proxy_tasks.SIZES``: 1, 10 or 100 (about 1x, 10x, 100x compute)."""
-
-    @field_validator("name")
-    @classmethod
-    def _known_task(cls, name: str) -> str:
-        from proxy_tasks import task_names  # imports jax, so only when a task is validated
-        from proxy_tasks.heldout import HELDOUT
-
-        if name in HELDOUT:
-            raise problem(f"'{name}' is a held-out task: campaigns may not train on it")
-        known = task_names()
-        if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(known)})"
-            raise problem(f"unknown task '{name}'{hint}")
-        return name
+    module: Str | None = None
+    """Your own task's module: a file ending in ``.py``, relative to this config file, or a
+    module name (``mypkg.tasks``), looked up beside this config file first, then on
+    ``sys.path``. Resolved when loaded (a file to its absolute path). null: ``name`` is a
+    registered task."""
 
     @field_validator("size")
     @classmethod
@@ -63,6 +66,81 @@ class TaskSettings(Section):
             choices = ", ".join(map(str, SIZES[:-1])) + f" or {SIZES[-1]}"
             raise problem(f"must be {choices}, got {size}")
         return size
+
+    @field_validator("module")
+    @classmethod
+    def _resolve_module(cls, module: str | None, info: ValidationInfo) -> str | None:
+        if module is None:
+            return None
+        from proxy_tasks import TaskError  # imports jax, so only when a task is validated
+        from proxy_tasks.user import resolve_module
+
+        base = Path((info.context or {}).get("base_dir", "."))
+        try:
+            return resolve_module(module, base)
+        except TaskError as err:
+            raise problem(str(err)) from None
+
+    @model_validator(mode="after")
+    def _known_task(self) -> TaskSettings:
+        from proxy_tasks import TaskError, task_names
+        from proxy_tasks.heldout import HELDOUT
+        from proxy_tasks.user import builder_in, load_module
+
+        key = type(self).model_fields["name"].alias or "name"
+        if self.module is not None:
+            try:
+                module = load_module(self.module)
+            except TaskError as err:
+                raise problem(str(err), "module") from None
+            try:
+                builder_in(module, self.module, self.name)
+            except TaskError as err:
+                raise problem(str(err), key) from None
+            return self
+        if self.name in HELDOUT:
+            raise problem(f"'{self.name}' is a held-out task: campaigns may not train on it", key)
+        known = task_names()
+        if self.name not in known:
+            close = difflib.get_close_matches(self.name, known, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(known)})"
+            raise problem(f"unknown task '{self.name}'{hint}", key)
+        return self
+
+    @model_serializer(mode="wrap")
+    def _without_null_module(self, serialize: SerializerFunctionWrapHandler) -> dict:
+        # a registered task saves as before, so the config hash of every earlier run holds
+        data = serialize(self)
+        if data.get("module", "") is None:
+            del data["module"]
+        return data
+
+    @property
+    def reference(self) -> str:
+        """How ``proxy_tasks.get_task`` names this task: ``name``, or ``MODULE:NAME`` for the
+        user's own (``MODULE`` resolved)."""
+        return self.name if self.module is None else f"{self.module}:{self.name}"
+
+    @property
+    def key(self) -> str:
+        """``name@size``, as runs, tables and probe files name the task (a user task's
+        ``MODULE:NAME`` shortened by ``proxy_tasks.user.label``, e.g. ``my_task:build@1``)."""
+        return task_key(self.reference, self.size)
+
+
+def entry_reference(entry: dict) -> str:
+    """:attr:`TaskSettings.reference` of a ``tasks`` entry as a saved ``config.yaml`` holds it
+    (``module`` already resolved), without validating it (nor importing the module)."""
+    name = str(entry.get("name"))
+    module = entry.get("module")
+    return name if module is None else f"{module}:{name}"
+
+
+def task_key(reference: str, size: int) -> str:
+    """``label@size``: see :attr:`TaskSettings.key`."""
+    from proxy_tasks.user import label
+
+    return f"{label(reference)}@{size}"
 
 
 class MutationSettings(Section):

@@ -8,6 +8,8 @@ Every key has a default, and so has the file itself (``symopt funnel RUN_DIR`` w
     stages:                      # default: the run's first task at size 10, then at size 100
       - {task: digits_mlp, size: 10}
       - {task: digits_mlp, size: 100}
+      # your own task: {task: build, module: my_task.py, size: 10} (module as in a campaign's
+      # tasks, relative to this file)
     seeds: 2                     # tuning seeds and report seeds per stage, each (at least 2)
     lr_factors: [0.3, 1.0, 3.0]  # each program's sweep: factors on its own lr
     baselines:
@@ -57,12 +59,15 @@ class StageSettings(TaskSettings):
     """One stage of the funnel: a proxy task at one size (checked like a campaign's tasks)."""
 
     name: Str = Field(alias="task")
-    """A registered proxy task (one of ``proxy_tasks.task_names()``), e.g. ``digits_mlp``."""
+    """A registered proxy task (one of ``proxy_tasks.task_names()``), e.g. ``digits_mlp``; with
+    ``module``, the task builder in that module (as a campaign's ``tasks``)."""
 
     @property
     def label(self) -> str:
-        """``digits_mlp/10``: how the table and the log name the stage."""
-        return f"{self.name}/{self.size}"
+        """``digits_mlp/10``: how the table and the log name the stage (``my_task:build/10``)."""
+        from proxy_tasks.user import label
+
+        return f"{label(self.reference)}/{self.size}"
 
 
 class BaselineSettings(Section):
@@ -126,8 +131,10 @@ class FunnelConfig(Section):
         """This config with ``stages`` filled in from the run when it is null."""
         if self.stages is not None:
             return self
-        task = run_config.tasks[0].name
-        stages = tuple(StageSettings(task=task, size=size) for size in DEFAULT_SIZES)
+        first = run_config.tasks[0]
+        stages = tuple(
+            StageSettings(task=first.name, size=size, module=first.module) for size in DEFAULT_SIZES
+        )
         return self.model_copy(update={"stages": stages})
 
     def to_dict(self) -> dict:
@@ -135,23 +142,27 @@ class FunnelConfig(Section):
         return self.model_dump(mode="json", by_alias=True)
 
 
-def funnel_config_from_dict(data: object, source: str = "<funnel config>") -> FunnelConfig:
-    """Validate parsed funnel config data (as ``yaml.safe_load`` returns it)."""
+def funnel_config_from_dict(
+    data: object, source: str = "<funnel config>", *, base_dir: str | Path = "."
+) -> FunnelConfig:
+    """Validate parsed funnel config data (as ``yaml.safe_load`` returns it); a stage's
+    ``module`` file is found relative to ``base_dir``."""
     if not isinstance(data, Mapping):
         raise SymoptError(
             f"{source}: the top level must be a mapping of keys to values, got {describe(data)}"
         )
     try:
-        return FunnelConfig.model_validate(data)
+        return FunnelConfig.model_validate(data, context={"base_dir": Path(base_dir)})
     except ValidationError as err:
         raise SymoptError(f"{source}: {first_error(err, FunnelConfig)}") from None
 
 
 def load_funnel_config(path: str | Path | None) -> FunnelConfig:
-    """The funnel config at ``path`` (every default when ``path`` is None or the file is empty)."""
+    """The funnel config at ``path`` (every default when ``path`` is None or the file is empty);
+    a stage's ``module`` file is found relative to the file's folder."""
     if path is None or _is_empty(Path(path)):
         return FunnelConfig()
-    return funnel_config_from_dict(read_mapping(path), str(path))
+    return funnel_config_from_dict(read_mapping(path), str(path), base_dir=Path(path).parent)
 
 
 def _is_empty(path: Path) -> bool:

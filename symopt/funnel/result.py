@@ -96,7 +96,7 @@ def render_table(result: FunnelResult) -> str:
     program stopped: the first stage at which its validation loss was not strictly below AdamW's.
     """
     config, stages = result.config, result.stages
-    labels = [f"{s['task']}/{s['size']}" for s in config["stages"]]
+    labels = [_stage_label(stage) for stage in config["stages"]]
     header = ["program", "search fitness"] + labels + ["stopped at"]
     rows = [header]
     for cand in result.candidates:
@@ -118,6 +118,16 @@ def render_table(result: FunnelResult) -> str:
         lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     lines.append(_footer(result))
     return "\n".join(lines)
+
+
+def _stage_label(stage: dict) -> str:
+    """``task/size`` of a stored stage; a user task's ``MODULE:NAME`` shortened
+    (``my_task:build/10``)."""
+    from proxy_tasks.user import label
+
+    module = stage.get("module")
+    task = stage["task"] if module is None else label(f"{module}:{stage['task']}")
+    return f"{task}/{stage['size']}"
 
 
 def _title(result: FunnelResult, labels: list[str]) -> str:

@@ -126,7 +126,7 @@ def _build_tasks(config: FunnelConfig, config_path: Path | None) -> list[Task]:
     tasks = []
     for i, stage in enumerate(config.stages):
         try:
-            tasks.append(get_task(stage.name, stage.size))
+            tasks.append(get_task(stage.reference, stage.size))
         except TaskError as err:
             raise SymoptError(f"{where}: stages[{i}]: {err}") from None
     return tasks

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from symopt.config import entry_reference
 from symopt.funnel import FunnelResult, load_funnel
 from symopt.stats import Stats
 from symopt.store import EvaluationRecord, Event, RunStore
@@ -110,7 +111,7 @@ def task_facts(config: dict) -> tuple[str, float]:
     Tasks with different metrics give ``"mean fitness over tasks"``; an unknown task (renamed
     since the run) gives ``"fitness"`` and NaN.
     """
-    tasks = [_task(t.get("name"), t.get("size", 1)) for t in config.get("tasks") or []]
+    tasks = [_task(entry_reference(t), t.get("size", 1)) for t in config.get("tasks") or []]
     if not tasks or None in tasks:
         return "fitness", math.nan
     names = {t.metric_name for t in tasks}

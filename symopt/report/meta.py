@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from symopt.config import entry_reference, task_key
 from symopt.report.data import RunData
 from symopt.report.style import focus_ylim, judged_axis, mark_restarts, message, new_figure, save
 
@@ -33,7 +34,9 @@ def meta_figure(data: RunData, path: Path) -> Path:
     search = np.array([e.payload["search_fitness"] for e in data.meta], dtype=float)
     meta = np.array([e.payload["meta_fitness"] for e in data.meta], dtype=float)
     task = data.meta[0].payload["task"]
-    search_task = ", ".join(f"{t['name']}@{t.get('size', 1)}" for t in data.config["tasks"])
+    search_task = ", ".join(
+        task_key(entry_reference(t), t.get("size", 1)) for t in data.config["tasks"]
+    )
     end = max(data.judged, int(seq[-1]))
     _curve(top, seq, search, end, "tab:green", f"best program's search fitness ({search_task})")
     _curve(bottom, seq, meta, end, "tab:purple", f"its meta-validation fitness ({task})")

@@ -1,6 +1,7 @@
 """The Ray backend against a real local Ray instance: a search, and a worker killed mid-run."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,6 +22,8 @@ from symopt.store import RunStore
 from tests.search.test_campaign import SMOKE, rows
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
+
+EXAMPLE_TASK = Path(__file__).resolve().parents[2] / "configs" / "my_task.py"
 
 
 @pytest.fixture(scope="module")
@@ -187,3 +190,20 @@ def test_killing_the_driver_leaves_no_ray_process(tmp_path):
     while _alive(started) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert not _alive(started), f"left running: {sorted(_alive(started))}"
+
+
+def test_ray_workers_build_the_users_own_task_from_its_file(ray_instance, tmp_path):
+    """The actors are other processes: they import the task's file by the absolute path the
+    config resolved, from a folder on nobody's sys.path."""
+    shutil.copy(EXAMPLE_TASK, tmp_path / "ray_task.py")
+    data = {**SMOKE, "tasks": [{"module": "ray_task.py", "name": "build"}],
+            "budget": {"max_evaluations": 24}, "backend": {"kind": "ray", "workers": 2},
+            "out": str(tmp_path / "run")}  # fmt: skip
+    config = config_from_dict(data, base_dir=tmp_path)
+    outcome = Campaign(config, show_progress=False).run()
+    assert outcome.trained == 24
+    with RunStore.open_readonly(config.run_dir) as store:
+        trained = [r for r in store.iter_evaluations() if r.status not in NOT_TRAINED]
+    assert len(trained) == 24 and all(r.status != "error" for r in trained)
+    assert any(r.metrics["tasks"]["ray_task:build@1"]["status"] == "ok" for r in trained)
+    assert len({r.worker for r in trained} - {""}) == 2, "both actors built and trained it"
