@@ -1,18 +1,19 @@
-"""Held-out wins against search time: the run's best program at several moments, benchmarked.
+"""Held-out wins against search time: runs' best programs at several moments, benchmarked.
 
-    python scripts/heldout_curve.py runs/quick --minutes 5 15 30 45 --seeds 3
+    python scripts/heldout_curve.py runs/a runs/b --minutes 15 30 45 --seeds 3 --json out.json
 
-For each moment it takes the run's best program as of then (the last re-evaluated elite that
-became the best, from the run's ``reevaluation`` events; the seed before any), and benchmarks
-every distinct one on the held-out suite against AdamW tuned over lr and weight decay
-(:func:`symopt.benchmark.run_benchmark`: tuned on validation, test loss over report seeds,
-paired t-test with Holm's correction), printing wins / ties / losses per moment. The programs are
-benchmarked as the search left them (not simplified).
+For each run and moment it takes the run's best program as of then (the last re-evaluated elite
+that became the best, from the run's ``reevaluation`` events; the seed before any), and
+benchmarks every distinct one, all in one benchmark (AdamW tuned once), on the held-out suite
+against AdamW tuned over lr and weight decay (:func:`symopt.benchmark.run_benchmark`: tuned on
+validation, test loss over report seeds, paired t-test with Holm's correction), printing wins /
+ties / losses per moment. The programs are benchmarked as the search left them (not simplified).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -40,16 +41,18 @@ def best_at(store: RunStore, minutes: list[float]) -> dict[float, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("run", type=Path)
+    parser.add_argument("runs", type=Path, nargs="+")
     parser.add_argument("--minutes", type=float, nargs="+", default=[5, 15, 30, 45])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--backend", choices=("local", "ray"), default="ray")
+    parser.add_argument("--json", type=Path, help="also write the benchmark's result here")
     args = parser.parse_args(argv)
     try:
-        chosen = best_at(RunStore.open_readonly(args.run), args.minutes)
-        names: dict[str, str] = {}  # program text -> its name (the first moment it was best)
-        for minute, text in chosen.items():
-            names.setdefault(text, f"best@{minute:g}min")
+        moments, names = [], {}  # names: program text -> its name (where it was first best)
+        for run in args.runs:
+            for minute, text in best_at(RunStore.open_readonly(run), args.minutes).items():
+                names.setdefault(text, f"{run.name}@{minute:g}min")
+                moments.append((run.name, minute, text))
         programs = {name: parse(text) for text, name in names.items()}
         result = run_benchmark(programs, suite_tasks("heldout"), seeds=args.seeds,
                                baselines=["AdamW"], backend=args.backend,
@@ -57,18 +60,20 @@ def main(argv: list[str] | None = None) -> int:
     except SymoptError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    print("\n| minutes | program | wins | ties | losses | per task (test loss vs AdamW) |")
-    print("|---|---|---|---|---|---|")
-    for minute, text in chosen.items():
+    if args.json:
+        args.json.write_text(json.dumps(result.as_dict(), indent=1))
+    print("\n| run | minutes | program | wins | ties | losses | per task: test loss vs AdamW |")
+    print("|---|---|---|---|---|---|---|")
+    for run, minute, text in moments:
         name = names[text]
         cells, counts = [], {"win": 0, "tie": 0, "loss": 0}
         for task in result.tasks:
             entry, adamw = task.entry(name), task.entry("AdamW")
             counts[entry.verdict] += 1
-            cells.append(f"{task.name} {entry.report.mean:.4f}/{adamw.report.mean:.4f} "
+            cells.append(f"{task.task} {entry.report.mean:.4f}/{adamw.report.mean:.4f} "
                          f"{entry.verdict}")  # fmt: skip
-        print(f"| {minute:g} | {name} | {counts['win']} | {counts['tie']} | {counts['loss']} | "
-              + "; ".join(cells) + " |")  # fmt: skip
+        print(f"| {run} | {minute:g} | {name} | {counts['win']} | {counts['tie']} | "
+              f"{counts['loss']} | " + "; ".join(cells) + " |")  # fmt: skip
     return 0
 
 
