@@ -215,10 +215,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def _judge_probes(args: argparse.Namespace) -> list | None:
     """The probes ``analyze`` judges on: recorded from ``--task``; else, for ``RUN_DIR#ID``, the
     probes that run's judge used; else none (the synthetic probe)."""
-    from symopt.analysis.probes import Probe, record_probe
+    from symopt.analysis.probes import Probe, needs_blocks, record_probe
 
     if args.task:
-        return [record_probe(_get_task(args.task, args.size, None))]
+        blocks = needs_blocks(stmt.op for stmt in load_program(args.program).body)
+        return [record_probe(_get_task(args.task, args.size, None), blocks=blocks)]
     run_dir, sep, _ = args.program.rpartition("#")
     folder = Path(run_dir) / "probes"
     if not sep or not folder.is_dir():

@@ -11,6 +11,8 @@ around it is the task's own ``proxy_tasks.train_loop``.
 
 from __future__ import annotations
 
+import math
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -19,16 +21,26 @@ from jax.flatten_util import ravel_pytree
 
 from proxy_tasks import train_loop
 from proxy_tasks.train import chunk_length
+from symopt.dsl.matrix_ops import matrix_shape
 from symopt.dsl.ops import OPS
 from symopt.execution.encode import Layout
 
 
 class FlatTrees:
-    """The tree algebra of the interpreter: a Tree is one flat vector (see ``symopt.dsl.ops``)."""
+    """The tree algebra of the interpreter: a Tree is one flat vector (see ``symopt.dsl.ops``).
 
-    def __init__(self, segments: np.ndarray, num_segments: int) -> None:
+    ``shapes`` are the parameter tensors' shapes in the vector's order: static per task, so a
+    matrix op slices each tensor at fixed offsets and the trainer still compiles once.
+    """
+
+    def __init__(self, shapes: list[tuple[int, ...]]) -> None:
+        self.shapes = [tuple(int(d) for d in shape) for shape in shapes]
+        self.sizes = [math.prod(shape) for shape in self.shapes]
+        self.offsets = np.concatenate([[0], np.cumsum(self.sizes)]).astype(int).tolist()
+        segments = np.repeat(np.arange(len(shapes), dtype=np.int32), self.sizes)
         self.segments = jnp.asarray(segments)
-        self.num_segments = num_segments
+        self.num_segments = len(shapes)
+        self.counts = jnp.asarray(np.asarray(self.sizes, np.float32)[segments])
 
     def map(self, fn, *trees):
         return fn(*trees)
@@ -39,6 +51,18 @@ class FlatTrees:
     def tensor_sum(self, tree):
         sums = jax.ops.segment_sum(tree, self.segments, self.num_segments)
         return sums[self.segments]
+
+    def tensor_mean(self, tree):
+        return self.tensor_sum(tree) / self.counts
+
+    def matrix_map(self, fn, tree):
+        tree = jnp.broadcast_to(tree, (self.offsets[-1],))
+        pieces = []
+        for shape, start, end in zip(self.shapes, self.offsets, self.offsets[1:], strict=False):
+            view = matrix_shape(shape)
+            m = tree[start:end].reshape(view or (end - start, 1))
+            pieces.append(fn(m, view).reshape(-1))
+        return jnp.concatenate(pieces) if pieces else tree
 
 
 def _branch(op, trees: FlatTrees, size: int):
@@ -64,9 +88,8 @@ def make_trainer(task, layout: Layout, align_step: int | None = None):
     params0 = task.init_params()
     flat0, unravel = ravel_pytree(params0)
     size = int(flat0.size)
-    leaves = jax.tree.leaves(params0)
-    segments = np.concatenate([np.full(leaf.size, i, np.int32) for i, leaf in enumerate(leaves)])
-    branches = [_branch(op, FlatTrees(segments, len(leaves)), size) for op in OPS.values()]
+    trees = FlatTrees([leaf.shape for leaf in jax.tree.leaves(params0)])
+    branches = [_branch(op, trees, size) for op in OPS.values()]
 
     def train(code, length, init, update_reg, hurdle_step, hurdle_fitness, data, val, flat0):
         def run_statements(regs):
