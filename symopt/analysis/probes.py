@@ -37,8 +37,8 @@ rows and columns. A probe recorded with ``blocks=True`` samples each tensor of r
 smaller dimension), the sample kept in row-major order, so ``row_mean`` averages real rows,
 ``orthogonalize`` runs Newton-Schulz on a real ``r x c`` sub-matrix (rescaled to the whole
 matrix's element scale) and the low rank of a layer's gradient (a sum of a batch's outer products)
-shows in the block. A quarter of the rows, when the matrix has any, are rows whose first gradient
-is exactly 0 (the embedding rows a batch did not touch). Vectors and scalars are sampled as
+shows in the block. At least a quarter of the rows, when the matrix has any, are rows whose first
+gradient is exactly 0 (the embedding rows a batch did not touch). Vectors and scalars are sampled as
 before. A block is a sub-matrix, not the whole one: its orthogonalisation is not a block of the
 whole matrix's, but a deterministic function of real rows and columns, so programs that differ
 in a matrix op still part and equal programs still collide, while a probe step stays a few
@@ -182,7 +182,9 @@ class Probe:
         with np.load(path) as data:
             blocks = None
             if "blocks" in data:
-                blocks = tuple(tuple(int(v) for v in row) if row[0] else () for row in data["blocks"])
+                blocks = tuple(
+                    tuple(int(v) for v in row) if row[0] else () for row in data["blocks"]
+                )
             return cls(
                 str(data["name"]), data["w"], data["g"], data["lr"],
                 tuple(int(s) for s in data["sizes"]), tuple(int(s) for s in data["full_sizes"]),
@@ -228,8 +230,8 @@ def needs_blocks(ops) -> bool:
 
 
 def _sample(rng: np.random.Generator, g0: np.ndarray, k: int) -> np.ndarray:
-    """``k`` element indices of one tensor (all when it is small); a quarter of them, when the
-    tensor has any, where the first gradient is exactly 0."""
+    """``k`` element indices of one tensor (all when it is small); at least a quarter of them,
+    when the tensor has any, where the first gradient is exactly 0."""
     n = g0.size
     if n <= k:
         return np.arange(n)
@@ -243,8 +245,8 @@ def _sample(rng: np.random.Generator, g0: np.ndarray, k: int) -> np.ndarray:
 
 def _block(rng: np.random.Generator, g0: np.ndarray, k: int = BLOCK):
     """The flat indices of a ``k x k`` block (all of a smaller dimension) of the matrix ``g0``
-    (row-major) and its ``(r, c, rows, cols)``; a quarter of the rows, when it has any, are rows
-    of exact zeros."""
+    (row-major) and its ``(r, c, rows, cols)``; at least a quarter of the rows, when it has any,
+    are rows of exact zeros."""
     rows = _sample(rng, np.abs(g0).sum(axis=1), k)
     cols = _sample(rng, np.ones(g0.shape[1]), k)
     flat = (rows[:, None] * g0.shape[1] + cols[None, :]).ravel()

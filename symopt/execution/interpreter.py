@@ -2,8 +2,9 @@
 
 The parameters are one flat float32 vector. Each step writes ``w``, ``g`` and ``lr`` into the
 first registers, runs the program's statements with ``lax.fori_loop`` (each dispatched by
-``lax.switch`` over the 45 ops; a branch reads its operands from the whole register file and
-returns only the new value, which is written back in place) and applies ``w = w - update``. State
+``lax.switch`` over every op of the registry; a branch reads its operands from the whole register
+file and returns only the new value, which is written back in place) and applies
+``w = w - update``. A matrix op slices each tensor at static offsets (``FlatTrees``). State
 slots live in registers of their own and never move (``symopt.execution.encode``). Programs change
 only the *values* of the arguments, never their shapes, so no program compiles anything. The loop
 around it is the task's own ``proxy_tasks.train_loop``.
@@ -74,6 +75,34 @@ def _branch(op, trees: FlatTrees, size: int):
     return run
 
 
+def make_step(shapes: list[tuple[int, ...]]):
+    """``step(code, length, update_reg, w, g, lr, regs) -> (update, regs)``: one step of an
+    encoded program on the flat vector of tensors shaped ``shapes``, the interpreter's own step
+    (a statement per ``lax.switch``) exposed so that it can be checked against other optimizers;
+    ``regs`` start as :func:`initial_registers`."""
+    size = sum(math.prod(shape) for shape in shapes)
+    trees = FlatTrees(shapes)
+    branches = [_branch(op, trees, size) for op in OPS.values()]
+
+    def step(code, length, update_reg, w, g, lr, regs):
+        def body(i, regs):
+            row = code[i]
+            value = lax.switch(row[0], branches, regs, row[2], row[3], row[4])
+            return lax.dynamic_update_index_in_dim(regs, value, row[1], 0)
+
+        inputs = jnp.stack([w, g, jnp.broadcast_to(lr, (size,))])
+        regs = lax.dynamic_update_slice_in_dim(regs, inputs, 0, axis=0)
+        regs = lax.fori_loop(0, length, body, regs)
+        return regs[update_reg], regs
+
+    return step
+
+
+def initial_registers(init, layout: Layout, size: int) -> jax.Array:
+    """The register file at the start of training: every register's initial value, broadcast."""
+    return jnp.broadcast_to(jnp.asarray(init)[:, None], (layout.num_registers, size))
+
+
 def make_trainer(task, layout: Layout, align_step: int | None = None):
     """``train(code, length, init, update_reg, hurdle_step, hurdle_fitness, data, val, params)``.
 
@@ -88,25 +117,15 @@ def make_trainer(task, layout: Layout, align_step: int | None = None):
     params0 = task.init_params()
     flat0, unravel = ravel_pytree(params0)
     size = int(flat0.size)
-    trees = FlatTrees([leaf.shape for leaf in jax.tree.leaves(params0)])
-    branches = [_branch(op, trees, size) for op in OPS.values()]
+    program_step = make_step([leaf.shape for leaf in jax.tree.leaves(params0)])
 
     def train(code, length, init, update_reg, hurdle_step, hurdle_fitness, data, val, flat0):
-        def run_statements(regs):
-            def body(i, regs):
-                row = code[i]
-                value = lax.switch(row[0], branches, regs, row[2], row[3], row[4])
-                return lax.dynamic_update_index_in_dim(regs, value, row[1], 0)
-
-            return lax.fori_loop(0, length, body, regs)
-
         def update(w, g, regs, step):
-            lr = jnp.broadcast_to(task.schedule(step), (size,))
-            inputs = jnp.stack([w, g, lr])
-            regs = run_statements(lax.dynamic_update_slice_in_dim(regs, inputs, 0, axis=0))
-            return w - regs[update_reg], regs
+            lr = task.schedule(step)
+            update, regs = program_step(code, length, update_reg, w, g, lr, regs)
+            return w - update, regs
 
-        regs0 = jnp.broadcast_to(init[:, None], (layout.num_registers, size))
+        regs0 = initial_registers(init, layout, size)
         outcome = train_loop(
             task, update, flat0, regs0, data, val, hurdle_step, hurdle_fitness, unravel, chunk
         )

@@ -58,8 +58,8 @@ class LeafTrees:
         return tuple(xp.broadcast_to(xp.mean(leaf), xp.shape(leaf)) for leaf in tree)
 
     def matrix_map(self, fn: Callable, tree: Leaves) -> Leaves:
-        """``fn(view, matrix shape or None)`` on each leaf's matrix view (``symopt.dsl.matrix_ops``),
-        reshaped back to the leaf's shape."""
+        """``fn(view, matrix shape or None)`` on each leaf's matrix view, reshaped back to the
+        leaf's shape (``symopt.dsl.matrix_ops``)."""
         xp = self.xp
         out = []
         for leaf in tree:
