@@ -136,6 +136,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from symopt.bench import run_bench, summary
 
+    if args.ops is not None:
+        return _bench_ops(args)
     if args.memory_candidates < args.candidates:
         raise SymoptError(
             f"--memory-candidates ({args.memory_candidates}) must be at least --candidates "
@@ -149,6 +151,21 @@ def cmd_bench(args: argparse.Namespace) -> int:
         progress=(lambda message: None) if quiet else (lambda m: print(m, file=sys.stderr)),
     )
     print(strict_json(result.as_dict()) if args.json else summary(result))
+    return 0
+
+
+def _bench_ops(args: argparse.Namespace) -> int:
+    from symopt.bench_ops import DEFAULT_OPS, op_summary, run_op_costs
+
+    costs = run_op_costs(
+        args.task,
+        tuple(args.ops) or DEFAULT_OPS,
+        progress=(lambda message: None) if args.json else (lambda m: print(m, file=sys.stderr)),
+    )
+    if args.json:
+        print(strict_json({"task": args.task, "ops": [c.as_dict() for c in costs]}))
+    else:
+        print(op_summary(args.task, costs))
     return 0
 
 

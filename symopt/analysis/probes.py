@@ -340,12 +340,15 @@ def _unit_schedule(num_steps: int, warmup: int):
     return schedule
 
 
-def _unit() -> Probe:
+def _unit(blocks: bool) -> Probe:
     rng = np.random.default_rng(_SAMPLE_SEED)
     sizes = (12, 5, 6)
     w = rng.normal(size=(4, sum(sizes))).astype(np.float32)
     g = rng.normal(size=(4, sum(sizes))).astype(np.float32)
-    return Probe("unit", w, g, np.float32([0.3, 0.7, 1.0, 0.55]), sizes, sizes, 4)
+    lr = np.float32([0.3, 0.7, 1.0, 0.55])
+    if blocks:  # the first tensor is a whole 3 x 4 matrix
+        return Probe("unit (matrix)", w, g, lr, sizes, sizes, 4, ((3, 4, 3, 4), (), ()))
+    return Probe("unit", w, g, lr, sizes, sizes, 4)
 
 
 _BUILT: dict[str, Probe] = {}
@@ -360,10 +363,12 @@ def synthetic_probe(blocks: bool = False) -> Probe:
     return _BUILT[key]
 
 
-def unit_probe() -> Probe:
+def unit_probe(blocks: bool = False) -> Probe:
     """Four steps of N(0, 1) weights and gradients on three tiny tensors, learning rates
     0.3–1: where the protected epsilon and underflow are negligible. The simplifier checks its
-    algebraic rewrites here; it is *not* a regime that looks like training."""
-    if "unit" not in _BUILT:
-        _BUILT["unit"] = _unit()
-    return _BUILT["unit"]
+    algebraic rewrites here; it is *not* a regime that looks like training. With ``blocks``, its
+    first tensor is a 3 x 4 matrix for the matrix ops."""
+    key = "unit blocks" if blocks else "unit"
+    if key not in _BUILT:
+        _BUILT[key] = _unit(blocks)
+    return _BUILT[key]

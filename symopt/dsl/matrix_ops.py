@@ -184,7 +184,7 @@ def {name}(x):
     for t in x:
         m = _matrix_view(t)
         mean = torch.mean(m, dim={axis}, keepdim=True).expand_as(m)
-        out.append(mean.reshape(t.shape).to(t.dtype))
+        out.append(mean.reshape(t.shape).to(t.dtype).contiguous())  # own memory: may be written
     return out
 '''
     return _JAX_VIEW + jax_src, _TORCH_VIEW + torch_src

@@ -133,3 +133,14 @@ def test_blocks_survive_saving_and_loading(digits_probes):
     assert loaded.blocks == probe.blocks and loaded.digest == probe.digest
     plain = Probe.load(io.BytesIO(digits_probes[0].to_bytes()))
     assert plain.blocks is None and plain.digest == digits_probes[0].digest
+
+
+def test_family_and_exact_simplification_handle_matrix_ops(capsys):
+    from symopt.analysis.family import behaviour
+    from symopt.cli import main
+
+    muon = read_program(SEEDS / "muon.txt")
+    assert behaviour(muon).family == "adaptive"  # Adam on vectors, scale-free on matrices
+    for name in ("muon", "adafactor"):
+        assert main(["simplify", str(SEEDS / f"{name}.txt"), "--exact"]) == 0
+    assert "orthogonalize(" in capsys.readouterr().out
