@@ -91,7 +91,7 @@ class Campaign:
             config.seed,
         )  # fmt: skip
         self.stats = Stats()
-        self.probes = task_probes(config.run_dir, self.specs, self.tasks, resume)
+        self.probes = task_probes(config.run_dir, self.specs, self.tasks, resume, self.space)
         self.judge = self._make_judge()
         self.waiting: dict[str, list[Candidate]] = {}  # fingerprint in flight -> its clones
         self._bar: float | None = None  # the hurdle bar, None when the population has changed

@@ -64,15 +64,18 @@ def interpreter_layout(space, lr_factors=(1.0,)) -> Layout:
     return Layout.fitting(statements, space.state_slots)
 
 
-def task_probes(run_dir, specs, tasks, resume: bool) -> list:
-    """One probe per task, recorded from its first training steps; a resumed run reads the
-    probes it was started with, so its fingerprints stay the same."""
-    from symopt.analysis.probes import Probe, record_probe
+def task_probes(run_dir, specs, tasks, resume: bool, space) -> list:
+    """One probe per task, recorded from its first training steps (with matrix blocks when the
+    search space has a matrix op); a resumed run reads the probes it was started with, so its
+    fingerprints stay the same."""
+    from symopt.analysis.probes import Probe, needs_blocks, record_probe
 
+    blocks = needs_blocks([*space.op_weights, *(stmt.op for stmt in space.seed.body)])
     probes = []
     for spec, task in zip(specs, tasks, strict=True):
         path = run_dir / PROBES_DIR / f"{spec.key}.npz"
-        probes.append(Probe.load(path) if resume and path.is_file() else record_probe(task))
+        found = Probe.load(path) if resume and path.is_file() else None
+        probes.append(found or record_probe(task, blocks=blocks))
     return probes
 
 

@@ -271,6 +271,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--memory-candidates", type=whole(1), default=1000,
         help="stream length for the memory check, at least --candidates (default 1000)",
     )  # fmt: skip
+    bench.add_argument(
+        "--ops", nargs="*", metavar="OP",
+        help="instead: the interpreter's cost per statement of each OP (default: mul, norm, rms "
+        "and the matrix ops)",
+    )  # fmt: skip
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.set_defaults(func=commands.cmd_bench)
     return parser

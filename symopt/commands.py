@@ -145,6 +145,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from symopt.bench import run_bench, summary
 
+    if args.ops is not None:
+        return _bench_ops(args)
     if args.memory_candidates < args.candidates:
         raise SymoptError(
             f"--memory-candidates ({args.memory_candidates}) must be at least --candidates "
@@ -158,6 +160,21 @@ def cmd_bench(args: argparse.Namespace) -> int:
         progress=(lambda message: None) if quiet else (lambda m: print(m, file=sys.stderr)),
     )
     print(strict_json(result.as_dict()) if args.json else summary(result))
+    return 0
+
+
+def _bench_ops(args: argparse.Namespace) -> int:
+    from symopt.bench_ops import DEFAULT_OPS, op_summary, run_op_costs
+
+    costs = run_op_costs(
+        args.task,
+        tuple(args.ops) or DEFAULT_OPS,
+        progress=(lambda message: None) if args.json else (lambda m: print(m, file=sys.stderr)),
+    )
+    if args.json:
+        print(strict_json({"task": args.task, "ops": [c.as_dict() for c in costs]}))
+    else:
+        print(op_summary(args.task, costs))
     return 0
 
 
@@ -229,10 +246,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def _judge_probes(args: argparse.Namespace) -> list | None:
     """The probes ``analyze`` judges on: recorded from ``--task``; else, for ``RUN_DIR#ID``, the
     probes that run's judge used; else none (the synthetic probe)."""
-    from symopt.analysis.probes import Probe, record_probe
+    from symopt.analysis.probes import Probe, needs_blocks, record_probe
 
     if args.task:
-        return [record_probe(_get_task(args.task, args.size, None))]
+        blocks = needs_blocks(stmt.op for stmt in load_program(args.program).body)
+        return [record_probe(_get_task(args.task, args.size, None), blocks=blocks)]
     run_dir, sep, _ = args.program.rpartition("#")
     folder = Path(run_dir) / "probes"
     if not sep or not folder.is_dir():

@@ -1,6 +1,6 @@
 """Which family an update rule belongs to, judged by what it does rather than how it is written.
 
-The program runs for ``STEPS`` steps on a small tree (tensors of 12, 5 and 6 elements) with
+The program runs for ``STEPS`` steps on a small tree (a 3 x 4 matrix, vectors of 5 and 6) with
 weights held at zero (so decoupled weight decay drops out), a constant ``lr`` of 1 and small
 random gradients, and three questions are asked of its updates:
 
@@ -29,7 +29,7 @@ from symopt.dsl.program import Program
 from symopt.execution.reference import execute
 
 STEPS = 8
-_TREES = ProbeTrees((12, 5, 6), (12, 5, 6))
+_TREES = ProbeTrees((12, 5, 6), (12, 5, 6), blocks=((3, 4, 3, 4), (), ()))  # a 3 x 4 matrix
 _SIZE = int(_TREES.sizes.sum())
 _RNG = np.random.default_rng(2302_06675)
 GRADIENT_SCALE = 0.01

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from symopt.analysis.liveness import Liveness, liveness, prune
-from symopt.analysis.probes import Probe, synthetic_probe
+from symopt.analysis.probes import Probe, needs_blocks, synthetic_probe
 from symopt.dsl.ops import OPS
 from symopt.dsl.program import Program
 from symopt.numeric import float32
@@ -104,7 +104,8 @@ def probe_outputs(
     states (the program is pruned first)."""
     info = info or liveness(program)
     with np.errstate(all="ignore"):
-        return _run_probe(prune(program, info), info.states, probe or synthetic_probe())
+        pruned = prune(program, info)
+        return _run_probe(pruned, info.states, probe or _default_probe(pruned))
 
 
 def _quantise(values: np.ndarray) -> np.ndarray:
@@ -139,7 +140,7 @@ def fingerprint(
     """
     info = info or liveness(program)
     pruned = prune(program, info)
-    probes = tuple(probes) if probes else (synthetic_probe(),)
+    probes = tuple(probes) if probes else (_default_probe(pruned),)
     key = (pruned, info.states, probes)
     found = _MEMO.get(key)
     if found is None:
@@ -148,6 +149,11 @@ def fingerprint(
             _MEMO.clear()
         _MEMO[key] = found
     return found
+
+
+def _default_probe(pruned: Program) -> Probe:
+    """The synthetic probe, with matrix blocks when the program has a matrix op."""
+    return synthetic_probe(blocks=needs_blocks(stmt.op for stmt in pruned.body))
 
 
 def _fingerprint(pruned: Program, live: tuple[bool, ...], probes: tuple[Probe, ...]):

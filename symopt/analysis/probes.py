@@ -29,6 +29,22 @@ Each tensor is represented by ``PER_TENSOR`` sampled elements. Reductions (``nor
 ``tensor size / sample size`` (:class:`ProbeTrees`), so they see the magnitudes of the whole
 model (a global norm of 10^2 on a 10^4-parameter model, not of 5 on a 27-element toy) while a
 probe step costs a few microseconds per op.
+
+**Matrix blocks.** The shape-aware ops (``symopt.dsl.matrix_ops``: ``orthogonalize``,
+``row_mean``, ``col_mean``, ``is_matrix``) cannot be computed on scattered elements: they need
+rows and columns. A probe recorded with ``blocks=True`` samples each tensor of rank >= 2 as a
+**block**: ``BLOCK`` rows by ``BLOCK`` columns of its matrix view (leading axes as rows; all of a
+smaller dimension), the sample kept in row-major order, so ``row_mean`` averages real rows,
+``orthogonalize`` runs Newton-Schulz on a real ``r x c`` sub-matrix (rescaled to the whole
+matrix's element scale) and the low rank of a layer's gradient (a sum of a batch's outer products)
+shows in the block. At least a quarter of the rows, when the matrix has any, are rows whose first
+gradient is exactly 0 (the embedding rows a batch did not touch). Vectors and scalars are sampled as
+before. A block is a sub-matrix, not the whole one: its orthogonalisation is not a block of the
+whole matrix's, but a deterministic function of real rows and columns, so programs that differ
+in a matrix op still part and equal programs still collide, while a probe step stays a few
+microseconds per op (the whole matrices would cost the size of the model per op). Probes without
+blocks (every probe of a search space without matrix ops) are exactly what they were, so their
+fingerprints do not change; a matrix op on such a probe is an error, never a silent guess.
 """
 
 from __future__ import annotations
@@ -42,9 +58,13 @@ from pathlib import Path
 
 import numpy as np
 
+from symopt.dsl.matrix_ops import matrix_shape
+from symopt.errors import SymoptError
+
 STEPS = 10
 FAR = ((1.0, 1.0, 1.0), (30.0, None, 0.5))  # (weight scale, gradient RMS or None, lr) per step
 PER_TENSOR = 32
+BLOCK = 8  # rows and columns of a matrix's sampled block (blocks=True)
 REFERENCE_PEAK = 1e-3  # AdamW's peak learning rate while the gradients are recorded
 _SAMPLE_SEED = 20230213
 
@@ -56,11 +76,12 @@ class ProbeTrees:
     counts ``full size / sample size`` times.
     """
 
-    def __init__(self, sizes: tuple[int, ...], full_sizes: tuple[int, ...]) -> None:
+    def __init__(self, sizes: tuple[int, ...], full_sizes: tuple[int, ...], blocks=None) -> None:
         self.sizes = np.asarray(sizes)
         self.starts = np.concatenate([[0], np.cumsum(self.sizes)[:-1]]).astype(np.int64)
         scale = np.asarray(full_sizes, np.float64) / self.sizes
         self.weights = np.repeat(scale, self.sizes).astype(np.float32)
+        self.blocks = blocks
 
     def map(self, fn, *trees):
         return fn(*trees)
@@ -74,12 +95,37 @@ class ProbeTrees:
         sums = np.add.reduceat(tree * self.weights, self.starts)
         return np.repeat(sums, self.sizes).astype(np.float32)
 
+    def tensor_mean(self, tree):
+        tree = np.broadcast_to(np.asarray(tree, np.float32), self.weights.shape)
+        means = np.add.reduceat(tree, self.starts) / self.sizes
+        return np.repeat(means, self.sizes).astype(np.float32)
+
+    def matrix_map(self, fn, tree):
+        """``fn`` on each matrix's sampled block (see the module docstring); vectors as columns."""
+        if self.blocks is None:
+            raise SymoptError(
+                "a matrix op (orthogonalize, row_mean, col_mean, is_matrix) needs a probe "
+                "recorded with matrix blocks (record_probe(task, blocks=True)); this one holds "
+                "scattered elements"
+            )
+        tree = np.broadcast_to(np.asarray(tree, np.float32), self.weights.shape)
+        pieces = []
+        for start, size, block in zip(self.starts, self.sizes, self.blocks, strict=True):
+            piece = tree[start : start + size]
+            if block:
+                pieces.append(fn(piece.reshape(block[:2]), tuple(block[2:])).reshape(-1))
+            else:
+                pieces.append(fn(piece.reshape(-1, 1), None).reshape(-1))
+        return np.concatenate(pieces).astype(np.float32)
+
 
 @dataclass(frozen=True, eq=False)
 class Probe:
     """``w``, ``g``: float32 ``[steps, n]``; ``lr``: float32 ``[steps]``; ``sizes``: sampled
     elements per tensor (contiguous, in order); ``full_sizes``: each tensor's real size; the
-    update must be finite on the first ``checked`` steps (the rest are far steps)."""
+    update must be finite on the first ``checked`` steps (the rest are far steps); ``blocks``:
+    ``None`` for scattered samples, else per tensor ``(r, c, rows, cols)`` (an ``r x c`` block of
+    a ``rows x cols`` matrix view, row-major) or ``()`` for a vector or scalar."""
 
     name: str
     w: np.ndarray
@@ -88,6 +134,7 @@ class Probe:
     sizes: tuple[int, ...]
     full_sizes: tuple[int, ...]
     checked: int
+    blocks: tuple[tuple[int, ...], ...] | None = None
 
     @property
     def steps(self) -> int:
@@ -99,7 +146,7 @@ class Probe:
 
     @cached_property
     def trees(self) -> ProbeTrees:
-        return ProbeTrees(self.sizes, self.full_sizes)
+        return ProbeTrees(self.sizes, self.full_sizes, self.blocks)
 
     @cached_property
     def at_init(self) -> Probe:
@@ -108,7 +155,7 @@ class Probe:
         w = self.w.copy()
         w[: self.checked] = self.w[0]
         return Probe(f"{self.name} (weights at init)", w, self.g, self.lr, self.sizes,
-                     self.full_sizes, self.checked)  # fmt: skip
+                     self.full_sizes, self.checked, self.blocks)  # fmt: skip
 
     @cached_property
     def digest(self) -> str:
@@ -117,27 +164,40 @@ class Probe:
         sizes = (np.asarray(self.sizes), np.asarray(self.full_sizes), np.asarray(self.checked))
         for array in (self.w, self.g, self.lr, *sizes):
             h.update(np.ascontiguousarray(array).tobytes())
+        if self.blocks is not None:  # probes without blocks keep the digests they always had
+            h.update(_blocks_array(self.blocks).tobytes())
         return h.hexdigest()
 
     def to_bytes(self) -> bytes:
         """The probe as an ``.npz`` file's contents (:meth:`load` reads it back)."""
         buffer = io.BytesIO()
+        blocks = {} if self.blocks is None else {"blocks": _blocks_array(self.blocks)}
         np.savez(buffer, name=self.name, w=self.w, g=self.g, lr=self.lr,
                  sizes=np.asarray(self.sizes), full_sizes=np.asarray(self.full_sizes),
-                 checked=np.asarray(self.checked))  # fmt: skip
+                 checked=np.asarray(self.checked), **blocks)  # fmt: skip
         return buffer.getvalue()
 
     @classmethod
     def load(cls, path: Path | str) -> Probe:
         with np.load(path) as data:
+            blocks = None
+            if "blocks" in data:
+                blocks = tuple(
+                    tuple(int(v) for v in row) if row[0] else () for row in data["blocks"]
+                )
             return cls(
                 str(data["name"]), data["w"], data["g"], data["lr"],
                 tuple(int(s) for s in data["sizes"]), tuple(int(s) for s in data["full_sizes"]),
-                int(data["checked"]),
+                int(data["checked"]), blocks,
             )  # fmt: skip
 
 
-def with_far_steps(name, w, g, lr, sizes, full_sizes) -> Probe:
+def _blocks_array(blocks) -> np.ndarray:
+    """``blocks`` as an int64 ``[tensors, 4]`` array, a row of zeros for a vector or scalar."""
+    return np.asarray([block or (0, 0, 0, 0) for block in blocks], np.int64).reshape(-1, 4)
+
+
+def with_far_steps(name, w, g, lr, sizes, full_sizes, blocks=None) -> Probe:
     """A probe of the steps given, followed by the far steps (``FAR``)."""
     far_w = [w[-1] * scale for scale, _, _ in FAR]
     rms = float(np.sqrt(np.mean(np.square(g[-1], dtype=np.float64)))) or 1.0
@@ -147,7 +207,7 @@ def with_far_steps(name, w, g, lr, sizes, full_sizes) -> Probe:
         np.concatenate([w, far_w]).astype(np.float32),
         np.concatenate([g, far_g]).astype(np.float32),
         np.concatenate([lr, [rate for _, _, rate in FAR]]).astype(np.float32),
-        tuple(sizes), tuple(full_sizes), len(lr),
+        tuple(sizes), tuple(full_sizes), len(lr), blocks,
     )  # fmt: skip
 
 
@@ -162,9 +222,16 @@ def schedule_points(schedule, num_steps: int, steps: int = STEPS) -> np.ndarray:
     return values[np.concatenate([[0, peak], after])]
 
 
+def needs_blocks(ops) -> bool:
+    """Whether programs made of the op names ``ops`` need probes with matrix blocks."""
+    from symopt.dsl.ops import OPS
+
+    return any(OPS[name].matrix for name in ops)
+
+
 def _sample(rng: np.random.Generator, g0: np.ndarray, k: int) -> np.ndarray:
-    """``k`` element indices of one tensor (all when it is small); a quarter of them, when the
-    tensor has any, where the first gradient is exactly 0."""
+    """``k`` element indices of one tensor (all when it is small); at least a quarter of them,
+    when the tensor has any, where the first gradient is exactly 0."""
     n = g0.size
     if n <= k:
         return np.arange(n)
@@ -176,9 +243,37 @@ def _sample(rng: np.random.Generator, g0: np.ndarray, k: int) -> np.ndarray:
     return np.sort(np.fromiter(chosen, np.int64, k))
 
 
+def _block(rng: np.random.Generator, g0: np.ndarray, k: int = BLOCK):
+    """The flat indices of a ``k x k`` block (all of a smaller dimension) of the matrix ``g0``
+    (row-major) and its ``(r, c, rows, cols)``; at least a quarter of the rows, when it has any,
+    are rows of exact zeros."""
+    rows = _sample(rng, np.abs(g0).sum(axis=1), k)
+    cols = _sample(rng, np.ones(g0.shape[1]), k)
+    flat = (rows[:, None] * g0.shape[1] + cols[None, :]).ravel()
+    return flat, (len(rows), len(cols), *g0.shape)
+
+
+def _picks(rng, g0s, shapes, per_tensor: int, blocks: bool):
+    """Per tensor: the sampled flat indices, and its block (``()`` when scattered)."""
+    picks, found = [], []
+    for g0, shape in zip(g0s, shapes, strict=True):
+        view = matrix_shape(tuple(shape)) if blocks else None
+        if view is None:
+            picks.append(_sample(rng, g0, per_tensor))
+            found.append(())
+        else:
+            flat, block = _block(rng, g0.reshape(view))
+            picks.append(flat)
+            found.append(block)
+    return picks, (tuple(found) if blocks else None)
+
+
 @functools.lru_cache(maxsize=16)
-def record_probe(task, steps: int = STEPS, per_tensor: int = PER_TENSOR) -> Probe:
-    """Record a probe from ``task``: its initial weights and AdamW's first ``steps`` steps.
+def record_probe(
+    task, steps: int = STEPS, per_tensor: int = PER_TENSOR, blocks: bool = False
+) -> Probe:
+    """Record a probe from ``task``: its initial weights and AdamW's first ``steps`` steps;
+    with ``blocks``, each matrix is sampled as a block (see the module docstring).
 
     Deterministic for a given task (its seed fixes the initialisation and the batches); recorded
     once per process.
@@ -206,19 +301,25 @@ def record_probe(task, steps: int = STEPS, per_tensor: int = PER_TENSOR) -> Prob
         params, opt_state, grads = step(params, opt_state, t)
         gs.append([np.asarray(x, np.float32).ravel() for x in treedef.flatten_up_to(grads)])
     rng = np.random.default_rng(_SAMPLE_SEED)
-    picks = [_sample(rng, g0, per_tensor) for g0 in gs[0]]
+    picks, found = _picks(rng, gs[0], [x.shape for x in leaves], per_tensor, blocks)
     w = np.stack([np.concatenate([t[i] for t, i in zip(ws_t, picks, strict=True)]) for ws_t in ws])
     g = np.stack([np.concatenate([t[i] for t, i in zip(gs_t, picks, strict=True)]) for gs_t in gs])
     lr = schedule_points(task.schedule, task.num_steps, steps)
     name = f"{label(task.name)}@{task.size}" + (f"/seed{task.seed}" if task.seed else "")
     sizes, full = tuple(len(i) for i in picks), tuple(x.size for x in leaves)
-    return with_far_steps(name, w, g, lr, sizes, full)
+    return with_far_steps(name, w, g, lr, sizes, full, found)
 
 
-def _synthetic() -> Probe:
+def _synthetic(blocks: bool) -> Probe:
     rng = np.random.default_rng(_SAMPLE_SEED)
     layers = ((64, 128), (128,), (128, 10), (10,))
-    sizes = tuple(min(int(np.prod(s)), PER_TENSOR) for s in layers)
+    found = tuple(
+        (min(s[0], BLOCK), min(s[1], BLOCK), *s) if blocks and len(s) == 2 else () for s in layers
+    )
+    sizes = tuple(
+        b[0] * b[1] if b else min(int(np.prod(s)), PER_TENSOR)
+        for s, b in zip(layers, found, strict=True)
+    )
     full = tuple(int(np.prod(s)) for s in layers)
     w0 = np.concatenate([
         rng.normal(0.0, np.sqrt(2.0 / s[0]), n) if len(s) == 2 else np.zeros(n)
@@ -229,7 +330,8 @@ def _synthetic() -> Probe:
     g = rng.normal(size=(STEPS, w0.size)) * g_scale * ~zero_grad
     w = w0 - np.cumsum(1e-4 * np.sign(g), axis=0) + 1e-4 * np.sign(g[0])
     lr = schedule_points(_unit_schedule(300, 30), 300)
-    return with_far_steps("synthetic", w, g, lr, sizes, full)
+    name = "synthetic (matrix blocks)" if blocks else "synthetic"
+    return with_far_steps(name, w, g, lr, sizes, full, found if blocks else None)
 
 
 def _unit_schedule(num_steps: int, warmup: int):
@@ -240,28 +342,35 @@ def _unit_schedule(num_steps: int, warmup: int):
     return schedule
 
 
-def _unit() -> Probe:
+def _unit(blocks: bool) -> Probe:
     rng = np.random.default_rng(_SAMPLE_SEED)
     sizes = (12, 5, 6)
     w = rng.normal(size=(4, sum(sizes))).astype(np.float32)
     g = rng.normal(size=(4, sum(sizes))).astype(np.float32)
-    return Probe("unit", w, g, np.float32([0.3, 0.7, 1.0, 0.55]), sizes, sizes, 4)
+    lr = np.float32([0.3, 0.7, 1.0, 0.55])
+    if blocks:  # the first tensor is a whole 3 x 4 matrix
+        return Probe("unit (matrix)", w, g, lr, sizes, sizes, 4, ((3, 4, 3, 4), (), ()))
+    return Probe("unit", w, g, lr, sizes, sizes, 4)
 
 
 _BUILT: dict[str, Probe] = {}
 
 
-def synthetic_probe() -> Probe:
-    """The probe used when no task is named (built once per process)."""
-    if "synthetic" not in _BUILT:
-        _BUILT["synthetic"] = _synthetic()
-    return _BUILT["synthetic"]
+def synthetic_probe(blocks: bool = False) -> Probe:
+    """The probe used when no task is named (built once per process); with ``blocks``, its
+    matrices are sampled as blocks (see the module docstring)."""
+    key = "synthetic blocks" if blocks else "synthetic"
+    if key not in _BUILT:
+        _BUILT[key] = _synthetic(blocks)
+    return _BUILT[key]
 
 
-def unit_probe() -> Probe:
+def unit_probe(blocks: bool = False) -> Probe:
     """Four steps of N(0, 1) weights and gradients on three tiny tensors, learning rates
     0.3–1: where the protected epsilon and underflow are negligible. The simplifier checks its
-    algebraic rewrites here; it is *not* a regime that looks like training."""
-    if "unit" not in _BUILT:
-        _BUILT["unit"] = _unit()
-    return _BUILT["unit"]
+    algebraic rewrites here; it is *not* a regime that looks like training. With ``blocks``, its
+    first tensor is a 3 x 4 matrix for the matrix ops."""
+    key = "unit blocks" if blocks else "unit"
+    if key not in _BUILT:
+        _BUILT[key] = _unit(blocks)
+    return _BUILT[key]

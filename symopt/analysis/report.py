@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from symopt.analysis.family import LABELS, behaviour
 from symopt.analysis.fingerprint import fingerprint
 from symopt.analysis.liveness import liveness
-from symopt.analysis.probes import Probe, synthetic_probe
+from symopt.analysis.probes import Probe, needs_blocks, synthetic_probe
 from symopt.analysis.structural import structural_hash
 from symopt.dsl.kinds import infer_kinds, param_kinds
 from symopt.dsl.program import Program
@@ -19,7 +19,8 @@ def analyze(program: Program, probes: Sequence[Probe] | None = None) -> dict:
     verdict are taken on ``probes`` (recorded from a task; default: the synthetic probe)."""
     kinds = infer_kinds(program)
     info = liveness(program)
-    probes = tuple(probes) if probes else (synthetic_probe(),)
+    blocks = needs_blocks(stmt.op for stmt in program.body)
+    probes = tuple(probes) if probes else (synthetic_probe(blocks),)
     print_ = fingerprint(program, info, probes)
     return {
         "parameters": {name: kind.value for name, kind in param_kinds(program).items()},

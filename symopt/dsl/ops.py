@@ -11,8 +11,11 @@ Each op is one block holding everything about it:
   ``f(xp, *args)`` and receives one tensor (or a scalar) per argument. A tree op is
   ``f(xp, t, *args)``: ``t`` is a tree algebra saying how a Tree is held (a tuple of tensors in
   the reference, one flat vector in the interpreter) with ``t.map(f, *trees)``, ``t.sum(tree)``
-  (a Scalar: the sum of every element) and ``t.tensor_sum(tree)`` (each tensor's sum, broadcast
-  over that tensor), so that one form serves every representation;
+  (a Scalar: the sum of every element), ``t.tensor_sum(tree)`` and ``t.tensor_mean(tree)`` (each
+  tensor's sum or mean, broadcast over that tensor) and ``t.matrix_map(fn, tree)`` (``fn`` applied
+  to each tensor's matrix view, ``symopt.dsl.matrix_ops``), so that one form serves every
+  representation. ``matrix`` marks the ops that need the matrix view (the judge's probes must
+  then hold matrix blocks);
 - ``sympy``: the symbolic form ``f(sp, *exprs)``; tree-level ops are opaque sympy functions, and
   the protected epsilon is the positive symbol ``eps`` so that an exact rewrite can say when it
   holds "up to eps";
@@ -22,7 +25,8 @@ Each op is one block holding everything about it:
   literal;
 - ``torch``, ``torch_helper``: the same for generated PyTorch modules, given only where the
   ``export`` form does not carry over by writing ``torch.`` for ``jnp.`` (``Op.torch_template``).
-  There every argument is a tensor (Scalars are 0-d tensors) and a Tree is a list of tensors.
+  There every argument is a tensor (Scalars are 0-d tensors) and a Tree is a list of tensors;
+- ``doc``: a tree op's one-line definition for the docstring of an exported module.
 
 Protected forms (DESIGN.md section 3): ``log*`` and ``sqrt`` take ``abs`` first,
 ``div(a, b) = a / (b + 1e-8)``, ``reciprocal(x) = 1 / (x + 1e-8)``,
@@ -39,6 +43,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+
+from symopt.dsl import matrix_ops
 
 EPS = 1e-8
 
@@ -71,6 +77,8 @@ class Op:
     arg_names: tuple[str, ...] = ()
     torch: str = ""
     torch_helper: str = ""
+    matrix: bool = False
+    doc: str = ""
 
     @property
     def arity(self) -> int:
@@ -373,6 +381,10 @@ _op(
     "(1.0 - {2}) * {0} + {2} * {1}",
     arg_names=("x", "y", "a"),
 )
+
+# ---- shape-aware ops (``search_spaces/matrix.yaml``), after the paper's 45 ---------------------
+
+matrix_ops.register(_op)
 
 INFIX = {op.infix: op.name for op in OPS.values() if op.infix and op.name != "negative"}
 

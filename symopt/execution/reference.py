@@ -8,9 +8,11 @@ numpy API (``jax.numpy`` for training and export checks, ``numpy`` for fast prob
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
+from symopt.dsl.matrix_ops import matrix_shape
 from symopt.dsl.ops import OPS
 from symopt.dsl.program import Program
 from symopt.numeric import float32
@@ -50,6 +52,22 @@ class LeafTrees:
     def tensor_sum(self, tree: Leaves) -> Leaves:
         xp = self.xp
         return tuple(xp.broadcast_to(xp.sum(leaf), xp.shape(leaf)) for leaf in tree)
+
+    def tensor_mean(self, tree: Leaves) -> Leaves:
+        xp = self.xp
+        return tuple(xp.broadcast_to(xp.mean(leaf), xp.shape(leaf)) for leaf in tree)
+
+    def matrix_map(self, fn: Callable, tree: Leaves) -> Leaves:
+        """``fn(view, matrix shape or None)`` on each leaf's matrix view, reshaped back to the
+        leaf's shape (``symopt.dsl.matrix_ops``)."""
+        xp = self.xp
+        out = []
+        for leaf in tree:
+            shape = tuple(xp.shape(leaf))
+            view = matrix_shape(shape)
+            m = xp.reshape(leaf, view or (math.prod(shape), 1))
+            out.append(xp.reshape(fn(m, view), shape))
+        return tuple(out)
 
 
 def apply_op(name: str, xp, args: list, trees=None) -> Any:

@@ -47,9 +47,12 @@ def maths_lines(program: Program, naming: Naming, lr: str = "learning_rate") -> 
             expr = op.export.replace("jnp.", "").format(*args)
         lines.append(f"{stmt.target} = {expr}")
     lines.append(f"return {', '.join(program.returns)}")
-    used = dict.fromkeys(s.op for s in program.body if s.op in TREE_OPS)
+    defined = {name: TREE_OPS.get(name) or OPS[name].doc for name in OPS}
+    used = dict.fromkeys(s.op for s in program.body if defined[s.op])
     if used:
-        lines += ["", "where (whole-tree ops)"] + [TREE_OPS[name] for name in used]
+        lines += ["", "where (whole-tree ops)"]
+        for name in used:
+            lines += textwrap.wrap(defined[name], WIDTH, subsequent_indent="    ")
     return lines
 
 

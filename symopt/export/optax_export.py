@@ -23,7 +23,13 @@ from symopt.dsl.ops import OPS
 from symopt.dsl.program import Program
 from symopt.dsl.text import to_text
 from symopt.export import docstring
-from symopt.export.common import class_name, return_line, tree_args, used_helpers
+from symopt.export.common import (
+    class_name,
+    helper_blocks,
+    return_line,
+    tree_args,
+    used_helpers,
+)
 from symopt.export.hyperparams import Naming, export_names
 from symopt.export.provenance import UNKNOWN, Provenance
 
@@ -62,6 +68,8 @@ def _wide(leaf):
     return leaf.astype(jnp.promote_types(leaf.dtype, jnp.float32))
 '''
 _NEEDS = {"cosine_sim": ("global_norm", "dot"), "clip": ("global_norm",)}
+# Every other tree op brings its own helper from the registry (the shape-aware ops).
+_REGISTRY_HELPERS = {name: op.helper for name, op in OPS.items() if op.helper}
 
 _USAGE = """\
 import jax
@@ -162,9 +170,10 @@ class {cls}(NamedTuple):
 
 
 def _helpers(program: Program) -> str:
-    used = used_helpers(program, _NEEDS, _HELPERS)
+    used = used_helpers(program, _NEEDS, _REGISTRY_HELPERS | _HELPERS)
     wide = _WIDE if {"norm", "global_norm", "dot"} & set(used) else ""
-    return wide + "".join(_HELPERS[name] for name in used)
+    own = "".join(_HELPERS[name] for name in used if name in _HELPERS)
+    return wide + own + helper_blocks(_REGISTRY_HELPERS[n] for n in used if n not in _HELPERS)
 
 
 def _program_function(program: Program, names: dict[str, str], naming: Naming) -> str:

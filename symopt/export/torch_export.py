@@ -24,10 +24,11 @@ in float32 before rounding the result once.
 from __future__ import annotations
 
 from symopt import __version__
+from symopt.dsl.ops import OPS
 from symopt.dsl.program import Program
 from symopt.dsl.text import to_text
 from symopt.export import docstring, torch_ops
-from symopt.export.common import class_name, used_helpers
+from symopt.export.common import class_name, helper_blocks, used_helpers
 from symopt.export.hyperparams import Naming, export_names
 from symopt.export.provenance import UNKNOWN, Provenance
 from symopt.export.torch_step import step_function
@@ -65,6 +66,8 @@ def _wide(t):
     return torch.promote_types(t.dtype, torch.float32)
 """
 _NEEDS = {"cosine_sim": ("global_norm", "dot"), "clip": ("global_norm",)}
+# Every other tree op brings its own helper from the registry (the shape-aware ops).
+_REGISTRY_HELPERS = {name: op.torch_helper for name, op in OPS.items() if op.torch_helper}
 
 _HYPER_INTRO = (
     "Hyperparameters: param-group options ({names}) with these defaults; b1, b2, ... travel "
@@ -166,7 +169,7 @@ Depends on torch only.
 
 
 def _helpers(program: Program) -> str:
-    used = used_helpers(program, _NEEDS, _HELPERS)
+    used = used_helpers(program, _NEEDS, _REGISTRY_HELPERS | _HELPERS)
     ops = dict.fromkeys(stmt.op for stmt in program.body)
     foreach = "".join(
         torch_ops.FOREACH_HELPERS[op] for op in ops if op in torch_ops.FOREACH_HELPERS
@@ -183,7 +186,9 @@ def _float32(value):
     return torch.tensor(value, dtype=torch.float32).item()
 '''
     wide = _WIDE if {"norm", "global_norm", "dot"} & set(used) else ""
-    return scalar + wide + "".join(_HELPERS[name] for name in used) + foreach
+    own = "".join(_HELPERS[name] for name in used if name in _HELPERS)
+    registry = helper_blocks(_REGISTRY_HELPERS[n] for n in used if n not in _HELPERS)
+    return scalar + wide + own + registry + foreach
 
 
 _CLASS = '''

@@ -21,7 +21,7 @@ import numpy as np
 
 from symopt.analysis.fingerprint import probe_outputs
 from symopt.analysis.liveness import liveness, prune
-from symopt.analysis.probes import unit_probe
+from symopt.analysis.probes import needs_blocks, unit_probe
 from symopt.dsl.program import Program
 from symopt.dsl.text import format_call
 from symopt.simplify.naming import rename
@@ -47,7 +47,8 @@ class SimplifyError(RuntimeError):
 
 def probes(program: Program) -> dict[str, list[np.ndarray]]:
     """Probe outputs by name: ``"update"`` (every step) and each live state slot (final value)."""
-    updates, states = probe_outputs(program, probe=unit_probe())
+    blocks = needs_blocks(stmt.op for stmt in program.body)
+    updates, states = probe_outputs(program, probe=unit_probe(blocks))
     live = [s for s, keep in zip(program.states, liveness(program).states, strict=True) if keep]
     out = {"update": updates}
     out.update((name, [value]) for name, value in zip(live, states, strict=True))

@@ -14,6 +14,7 @@ from symopt.analysis.fingerprint import fingerprint
 from symopt.analysis.probes import Probe, record_probe, synthetic_probe, unit_probe
 from symopt.analysis.structural import structural_hash
 from symopt.dsl import parse
+from symopt.dsl.space import load_space
 from symopt.execution.encode import Layout
 from symopt.execution.evaluator import Evaluator
 from symopt.search.mutation import MutationConfig, MutationFailed, mutate
@@ -86,15 +87,15 @@ def test_a_probe_survives_a_round_trip_and_records_deterministically(tmp_path):
     assert again.name == "cancer_mlp@1"
 
 
-def test_programs_with_the_same_fingerprint_train_alike():
+@pytest.mark.parametrize("space", ["lion45", "matrix"])
+def test_programs_with_the_same_fingerprint_train_alike(space):
     """Property: structurally different programs that share a fingerprint on the task's probe
-    give the same training losses over the first steps of that task."""
+    give the same training losses over the first steps of that task (in the matrix space, on
+    the probe with matrix blocks that its campaigns record)."""
     task = proxy_tasks.get_task("digits_mlp")
-    probe = record_probe(task)
+    probe = record_probe(task, blocks=space == "matrix")
     seed = program("adam_lr")
-    from symopt.dsl.ops import OPS
-
-    config = MutationConfig(dict.fromkeys(OPS, 1.0), max_statements=30)
+    config = MutationConfig(load_space(space).op_weights, max_statements=30)
     groups: dict[str, dict[str, object]] = {}
     for i in range(400):
         rng = random.Random(f"property/{i}")

@@ -19,6 +19,9 @@ OP_NAMES = (
     "add sub mul div max min power "
     "global_norm dot cosine_sim clip interp"
 ).split()
+# The shape-aware ops of search_spaces/matrix.yaml, after the paper's 45 (symopt.dsl.matrix_ops).
+MATRIX_OP_NAMES = ["is_matrix", "orthogonalize", "row_mean", "col_mean", "rms"]
+ALL_NAMES = OP_NAMES + MATRIX_OP_NAMES
 
 SHAPES = [(3, 4), (5,), (2, 2, 3)]
 
@@ -38,12 +41,19 @@ ONE_ELEMENT = {
     "dot": lambda a, b: a * b,
     "cosine_sim": lambda a, b: a * b / (np.abs(a) * np.abs(b) + EPS),
     "clip": lambda x, c: x * np.minimum(1.0, c / (np.abs(x) + EPS)),
+    # a one-element tree is a vector: not a matrix, its own row, its own column mean
+    "is_matrix": lambda x: 0.0 * x,
+    "orthogonalize": lambda x: x,
+    "row_mean": lambda x: x,
+    "col_mean": lambda x: x,
+    "rms": np.abs,
 }
 
 
-def test_registry_is_exactly_the_45_ops_of_the_design():
+def test_registry_is_the_45_ops_of_the_design_then_the_matrix_ops():
     assert len(OP_NAMES) == 45
-    assert list(OPS) == OP_NAMES
+    assert list(OPS) == ALL_NAMES
+    assert [name for name, op in OPS.items() if op.matrix] == MATRIX_OP_NAMES[:4]
 
 
 def _sample(rng, name, shape=()):
@@ -65,7 +75,7 @@ def _value(rng, name, kind):
     return tuple(jnp.asarray(_sample(rng, name, s)) for s in SHAPES)
 
 
-@pytest.mark.parametrize("name", OP_NAMES)
+@pytest.mark.parametrize("name", ALL_NAMES)
 def test_declared_kinds_match_what_the_jax_form_returns(name):
     op = OPS[name]
     rng = np.random.default_rng(0)
@@ -80,7 +90,7 @@ def test_declared_kinds_match_what_the_jax_form_returns(name):
             assert jnp.asarray(out).dtype == jnp.float32
 
 
-@pytest.mark.parametrize("name", OP_NAMES)
+@pytest.mark.parametrize("name", ALL_NAMES)
 def test_jax_and_sympy_forms_agree_on_random_inputs(name):
     op = OPS[name]
     symbols = sp.symbols(f"a0:{op.arity}")
@@ -107,7 +117,7 @@ def _leaves(value):
     return [np.asarray(x) for x in value] if isinstance(value, tuple) else [np.asarray(value)]
 
 
-@pytest.mark.parametrize("name", OP_NAMES)
+@pytest.mark.parametrize("name", ALL_NAMES)
 def test_numpy_and_jax_namespaces_agree(name):
     rng = np.random.default_rng(2)
     for kinds in _kind_combinations(OPS[name]):

@@ -7,12 +7,22 @@ from symopt.dsl.space import load_space
 from symopt.errors import SymoptError
 from tests.dsl.test_text import SEEDS
 
+MATRIX = {"is_matrix", "orthogonalize", "row_mean", "col_mean", "rms"}
 
-def test_lion45_names_every_op_with_two_state_slots_and_the_adamw_seed():
+
+def test_lion45_names_the_papers_ops_with_two_state_slots_and_the_adamw_seed():
     space = load_space("lion45")
-    assert set(space.op_weights) == set(OPS)
+    assert set(space.op_weights) == {name for name, op in OPS.items() if name not in MATRIX}
     assert space.state_slots == 2
     assert space.seed == read_program(SEEDS / "adamw.txt")
+
+
+def test_the_matrix_space_adds_the_shape_aware_ops_and_starts_from_muon():
+    space = load_space("matrix")
+    assert set(space.op_weights) == set(OPS)
+    assert set(space.op_weights) - set(load_space("lion45").op_weights) == MATRIX
+    assert space.state_slots == 4
+    assert space.seed == read_program(SEEDS / "muon.txt")
 
 
 def write(tmp_path, text):
