@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from symopt.backends import Job, JobResult, TaskSpec, make_backend
-from symopt.cache import SharedCache
 from symopt.campaign_setup import (
     config_hash,
+    fitness_scale,
     interpreter_layout,
     load_tasks,
-    mutation_config,
+    make_evolution,
+    make_judge,
     open_store,
     save_probes,
     task_probes,
@@ -33,11 +34,10 @@ from symopt.dsl.program import Program
 from symopt.dsl.text import parse, to_text
 from symopt.elites import Elites
 from symopt.errors import SymoptError
-from symopt.fitness import FitnessScale
-from symopt.judge import Judge, Verdict
+from symopt.judge import Verdict
 from symopt.meta import MetaValidator
 from symopt.progress import ProgressReporter
-from symopt.search.evolution import Candidate, EvolutionConfig, Member, RegularizedEvolution
+from symopt.search.evolution import Candidate, Member
 from symopt.search.mutation import MutationFailed
 from symopt.stats import NOT_TRAINED, Stats
 from symopt.store import EvaluationRecord, RunStore
@@ -72,27 +72,13 @@ class Campaign:
         self.specs = [TaskSpec(t.reference, t.size) for t in config.tasks]
         self.tasks = load_tasks(self.specs)
         self.worst = sum(t.worst_fitness for t in self.tasks) / len(self.tasks)
-        self.scale = FitnessScale(
-            [s.key for s in self.specs],
-            [t.worst_fitness for t in self.tasks],
-            config.fitness.combine,
-        )
-        if self.scale.active and not resume:
-            self.scale.measure_f0(self.tasks)
+        self.scale = fitness_scale(config, self.specs, self.tasks, resume)
         self.layout = interpreter_layout(self.space, config.fitness.lr_factors)
         self.store = open_store(config, resume)
-        self.evolution = RegularizedEvolution(
-            EvolutionConfig(
-                config.population, config.tournament, config.restarts.plateau,
-                config.restarts.from_,
-            ),
-            mutation_config(config, self.space),
-            self.space.seed,
-            config.seed,
-        )  # fmt: skip
+        self.evolution = make_evolution(config, self.space)
         self.stats = Stats()
         self.probes = task_probes(config.run_dir, self.specs, self.tasks, resume, self.space)
-        self.judge = self._make_judge()
+        self.judge = make_judge(config, self.specs, self.probes, self.worst)
         self.waiting: dict[str, list[Candidate]] = {}  # fingerprint in flight -> its clones
         self._bar: float | None = None  # the hurdle bar, None when the population has changed
         self.elites = Elites(config.reevaluation.seeds, config.fitness.lr_factors)
@@ -107,15 +93,6 @@ class Campaign:
             self._replay()
 
     # ---- set-up --------------------------------------------------------------------------------
-
-    def _make_judge(self) -> Judge:
-        cache = self.config.cache
-        shared = SharedCache(cache.file) if cache.enabled and cache.file else None
-        hurdle = self.config.hurdle
-        key = ",".join(s.key for s in self.specs)
-        fraction = hurdle.fraction if hurdle else None
-        return Judge(self.worst, self.probes, enabled=cache.enabled, shared=shared,
-                     key=key, hurdle_fraction=fraction)  # fmt: skip
 
     def _replay(self) -> None:
         for event in self.store.events("fitness_scale"):

@@ -108,3 +108,36 @@ def open_store(config: Config, resume: bool) -> RunStore | None:
             f"{run_dir / 'config.yaml'}"
         )
     return store
+
+
+def fitness_scale(config: Config, specs, tasks, resume: bool):
+    """How the tasks' fitnesses combine (``symopt.fitness``); a new run measures each task's
+    untrained fitness now, a resumed one reads it back from its events."""
+    from symopt.fitness import FitnessScale
+
+    scale = FitnessScale([s.key for s in specs], [t.worst_fitness for t in tasks],
+                         config.fitness.combine)  # fmt: skip
+    if scale.active and not resume:
+        scale.measure_f0(tasks)
+    return scale
+
+
+def make_evolution(config: Config, space):
+    """The regularized evolution the config describes, from the space's seed program."""
+    from symopt.search.evolution import EvolutionConfig, RegularizedEvolution
+
+    settings = EvolutionConfig(config.population, config.tournament, config.restarts.plateau,
+                               config.restarts.from_)  # fmt: skip
+    return RegularizedEvolution(settings, mutation_config(config, space), space.seed, config.seed)
+
+
+def make_judge(config: Config, specs, probes, worst: float):
+    """The judge over the tasks' probes, with the config's cache (and shared cache file)."""
+    from symopt.cache import SharedCache
+    from symopt.judge import Judge
+
+    cache, hurdle = config.cache, config.hurdle
+    shared = SharedCache(cache.file) if cache.enabled and cache.file else None
+    return Judge(worst, probes, enabled=cache.enabled, shared=shared,
+                 key=",".join(s.key for s in specs),
+                 hurdle_fraction=hurdle.fraction if hurdle else None)  # fmt: skip

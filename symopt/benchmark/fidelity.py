@@ -17,6 +17,7 @@ Lion's advantage growing with batch size).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -32,8 +33,8 @@ from symopt.backends.pool import map_jobs
 from symopt.benchmark.baselines import baseline
 from symopt.benchmark.protocol import tune_and_report
 from symopt.benchmark.result import Report, SweepPoint
+from symopt.benchmark.run import CompiledTask
 from symopt.benchmark.suite import DEFAULT_LR_FACTORS, get_task
-from symopt.benchmark.trainers import BaselineTrainer, ProgramTrainer
 from symopt.dsl import read_program
 from symopt.dsl.text import parse, to_text
 from symopt.errors import SymoptError
@@ -113,28 +114,26 @@ class FidelityJob:
 
 
 class FidelityWorker:
-    """Runs :class:`FidelityJob` records, keeping the compiled runs of the last task seen."""
+    """Runs :class:`FidelityJob` records, keeping the compiled runs of the last task seen (the
+    benchmark's per-task trainers)."""
 
     def __init__(self) -> None:
         self.key: TaskVariant | None = None
-        self.programs: ProgramTrainer | None = None
-        self.baselines: dict[str, BaselineTrainer] = {}
+        self.compiled: CompiledTask | None = None
 
     def run(self, job: FidelityJob) -> tuple[list[SweepPoint], Report, float]:
         start = time.perf_counter()
         if job.variant != self.key:
-            task = job.variant.build()
-            self.key, self.programs, self.baselines = job.variant, ProgramTrainer(task), {}
+            self.key, self.compiled = job.variant, CompiledTask(job.variant.build())
         if job.program is None:
-            if job.optimizer not in self.baselines:
-                self.baselines[job.optimizer] = BaselineTrainer(
-                    self.programs.task, baseline(job.optimizer)
-                )
             chosen = baseline(job.optimizer)
-            score, lrs, wds = self.baselines[job.optimizer].score, chosen.lrs, chosen.weight_decays
+            score, lrs, wds = (
+                self.compiled.baseline(job.optimizer).score,
+                chosen.lrs,
+                chosen.weight_decays,
+            )
         else:
-            program = parse(job.program)
-            score = lambda lr, wd, seed, split: self.programs.score(program, lr, wd, seed, split)  # noqa: E731
+            score = functools.partial(self.compiled.programs.score, parse(job.program))
             lrs, wds = DEFAULT_LR_FACTORS, (None,)
         sweep, report = tune_and_report(score, lrs, wds, job.tuning_seeds, job.report_seeds,
                                         job.extend)  # fmt: skip

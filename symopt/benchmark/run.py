@@ -179,7 +179,7 @@ class BenchmarkWorker:
     KEEP_TASKS = 2
 
     def __init__(self) -> None:
-        self.tasks: OrderedDict[tuple[str, int], _Compiled] = OrderedDict()
+        self.tasks: OrderedDict[tuple[str, int], CompiledTask] = OrderedDict()
 
     def run(self, job: SweepJob) -> SweepOutcome:
         start = time.perf_counter()
@@ -192,17 +192,17 @@ class BenchmarkWorker:
                                         job.report_seeds, job.extend)  # fmt: skip
         return SweepOutcome(sweep, report, time.perf_counter() - start)
 
-    def _compiled(self, name: str, size: int) -> _Compiled:
+    def _compiled(self, name: str, size: int) -> CompiledTask:
         key = (name, size)
         if key not in self.tasks:
-            self.tasks[key] = _Compiled(get_task(name, size))
+            self.tasks[key] = CompiledTask(get_task(name, size))
             while len(self.tasks) > self.KEEP_TASKS:
                 self.tasks.popitem(last=False)
         self.tasks.move_to_end(key)
         return self.tasks[key]
 
 
-class _Compiled:
+class CompiledTask:
     """One task's compiled runs, built at first use."""
 
     def __init__(self, task: Task) -> None:
