@@ -134,7 +134,7 @@ def audit(
     from symopt.execution.encode import Layout
     from symopt.execution.evaluator import Evaluator
 
-    layout = Layout.fitting(space.max_statements or 48, space.state_slots)
+    layout = Layout.fitting(space.max_statements or 48, space.state_slots, space.ops)
     probes = choose_probes(task, settings.probe)
     result = AuditResult(f"{task.name}@{task.size}", settings.probe, settings.walks)
     log(f"walking: {settings.walks} walks of {settings.min_steps}-{settings.max_steps} mutations")

@@ -52,8 +52,10 @@ def load_tasks(specs) -> list:
 
 
 def interpreter_layout(space, lr_factors=(1.0,)) -> Layout:
-    """The interpreter's register layout, grown to hold every program of the search space (and
-    the statement that scales its lr, when the campaign trains at ``lr_factors``)."""
+    """The interpreter's layout, grown to hold every program of the search space (and the
+    statement that scales its lr, when the campaign trains at ``lr_factors``), with the space's
+    ops only (``SearchSpace.ops``): a compiled branch per op, so ops of other spaces would only
+    lengthen the compilation."""
     if space.max_statements is None:
         raise SymoptError(
             f"search space '{space.name}' sets no max_statements: the interpreter's register "
@@ -61,7 +63,7 @@ def interpreter_layout(space, lr_factors=(1.0,)) -> Layout:
             "(lion45 uses 40)"
         )
     statements = statements_needed(space.max_statements, lr_factors)
-    return Layout.fitting(statements, space.state_slots)
+    return Layout.fitting(statements, space.state_slots, space.ops)
 
 
 def task_probes(run_dir, specs, tasks, resume: bool, space) -> list:

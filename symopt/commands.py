@@ -122,9 +122,10 @@ def _get_task(name: str, size: int, seed: int | None):
 def cmd_eval(args: argparse.Namespace) -> int:
     programs = [load_program(spec) for spec in args.programs]  # every parse error before compiling
     task = _get_task(args.task, args.size, args.seed)
+    from symopt.execution.encode import Layout
     from symopt.execution.evaluator import Evaluator
 
-    evaluator = Evaluator(task)
+    evaluator = Evaluator(task, Layout.for_programs(programs))  # compiles only the ops they use
     width = max(len(spec) for spec in args.programs)
     for spec, program in zip(args.programs, programs, strict=True):
         (result,) = evaluator.evaluate([program])

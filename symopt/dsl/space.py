@@ -38,6 +38,14 @@ class SearchSpace:
     op_weights: dict[str, float]
     path: str = ""
 
+    @property
+    def ops(self) -> tuple[str, ...]:
+        """Every op a program of this space may hold: those it lists (whatever their weight)
+        and its seed's, in registry order. Mutation never brings in another, so an interpreter
+        compiled for these runs every program of a search in this space."""
+        used = {*self.op_weights, *(stmt.op for stmt in self.seed.body)}
+        return tuple(name for name in OPS if name in used)
+
 
 def builtin_dir() -> Path:
     """The folder holding the search spaces that ship with symopt."""

@@ -16,10 +16,17 @@ old value (so the code has room for one row more than statements and copies). So
 moves between steps, and each program is a table of ``(op, dst, a, b, c)`` rows plus the initial
 register values. Dead statements and dead state slots are dropped first
 (``symopt.analysis.liveness``).
+
+An op's code is its index in the layout's ``ops``: the interpreter compiles one ``lax.switch``
+branch per op there and no other, so a campaign's layout holds its search space's ops only (each
+branch lengthens the one compilation, and the registry keeps growing). ``mul`` is always held:
+the copies above are ``mul`` rows.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,34 +37,69 @@ from symopt.dsl.program import Program
 from symopt.errors import SymoptError
 from symopt.numeric import float32
 
-OP_CODES = {name: code for code, name in enumerate(OPS)}
+ALL_OPS: tuple[str, ...] = tuple(OPS)
+_COPY_OP = "mul"  # the encoder's own rows (exact state copies) use it, whatever the program
 
 
 class EncodeError(SymoptError):
-    """A program too large for the interpreter's fixed register layout."""
+    """A program the interpreter's fixed layout cannot hold: too large, or an op it lacks."""
+
+
+def switch_ops(names: Iterable[str]) -> tuple[str, ...]:
+    """The ops an interpreter holds to run programs written with ``names``: those and ``mul``,
+    in registry order (so the same set always gives the same codes); ``ValueError`` for a name
+    that is no op."""
+    wanted = {*names, _COPY_OP}
+    unknown = sorted(wanted - OPS.keys())
+    if unknown:
+        raise ValueError(f"not ops of the registry: {', '.join(unknown)}")
+    return tuple(name for name in OPS if name in wanted)
+
+
+@functools.cache
+def _codes(ops: tuple[str, ...]) -> dict[str, int]:
+    return {name: code for code, name in enumerate(ops)}
 
 
 @dataclass(frozen=True)
 class Layout:
-    """The static sizes of a compiled interpreter; a program must fit them."""
+    """The static shape of a compiled interpreter: register counts and the ops its switch holds
+    (``ops``: default every op of the registry; normalised by :func:`switch_ops`). A program
+    must fit it. Hashable and picklable, so it keys compilations and travels to workers."""
 
     max_statements: int = 48
     max_states: int = 4
     max_constants: int = 48
 
     lr: int = 2
+    ops: tuple[str, ...] = ALL_OPS
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ops", switch_ops(self.ops))  # frozen: set once, here
 
     @classmethod
-    def fitting(cls, max_statements: int, max_states: int) -> Layout:
+    def fitting(cls, max_statements: int, max_states: int, ops: Iterable[str] = ALL_OPS) -> Layout:
         """The smallest layout that holds every program of up to ``max_statements`` statements
-        and ``max_states`` state slots (never smaller than the default): each statement brings
-        at most 3 constants, and state copies one more (``1.0``)."""
+        and ``max_states`` state slots written with ``ops`` (never smaller than the default):
+        each statement brings at most 3 constants, and state copies one more (``1.0``)."""
         default = cls()
         return cls(
             max(default.max_statements, max_statements),
             max(default.max_states, max_states),
             max(default.max_constants, 3 * max_statements + 1),
+            ops=tuple(ops),
         )
+
+    @classmethod
+    def for_programs(cls, programs: Iterable[Program]) -> Layout:
+        """The default sizes with only the ops ``programs`` use: the shortest compilation for a
+        set of programs known before compiling (``symopt eval``)."""
+        return cls(ops=tuple({stmt.op for program in programs for stmt in program.body}))
+
+    @property
+    def op_codes(self) -> dict[str, int]:
+        """Op name -> its code, the index of its branch in the interpreter's switch."""
+        return _codes(self.ops)
 
     @property
     def first_constant(self) -> int:
@@ -108,7 +150,7 @@ class _Builder:
         return self.next_temp - 1
 
     def emit(self, op: str, dst: int, args: list[int]) -> None:
-        self.rows.append((OP_CODES[op], dst, *args, *[0] * (3 - len(args))))
+        self.rows.append((self.layout.op_codes[op], dst, *args, *[0] * (3 - len(args))))
 
 
 def encode(program: Program, layout: Layout) -> Encoded:
@@ -123,6 +165,12 @@ def encode(program: Program, layout: Layout) -> Encoded:
         raise EncodeError(
             f"the program has {len(program.body)} live statements; this evaluator allows "
             f"{layout.max_statements}"
+        )
+    missing = sorted({stmt.op for stmt in program.body} - set(layout.ops))
+    if missing:
+        raise EncodeError(
+            f"the program uses {_op_list(missing)}, which this evaluator was not compiled with "
+            f"(it holds the {len(layout.ops)} ops of its search space)"
         )
     build = _Builder(layout)
     state_reg = {name: 3 + j for j, name in enumerate(program.states)}
@@ -142,6 +190,11 @@ def encode(program: Program, layout: Layout) -> Encoded:
     if build.rows:  # a program may have no statement at all (``return g``)
         code[: len(build.rows)] = build.rows
     return Encoded(code, len(build.rows), build.init, update)
+
+
+def _op_list(names: list[str]) -> str:
+    quoted = ", ".join(f"'{name}'" for name in names)
+    return f"the op {quoted}" if len(names) == 1 else f"the ops {quoted}"
 
 
 def _direct_producers(program: Program) -> dict[int, int]:

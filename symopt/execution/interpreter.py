@@ -2,7 +2,8 @@
 
 The parameters are one flat float32 vector. Each step writes ``w``, ``g`` and ``lr`` into the
 first registers, runs the program's statements with ``lax.fori_loop`` (each dispatched by
-``lax.switch`` over every op of the registry; a branch reads its operands from the whole register
+``lax.switch`` over the ops of the layout, ``Layout.ops``, which a campaign limits to its search
+space's: every branch lengthens the compilation; a branch reads its operands from the whole register
 file and returns only the new value, which is written back in place) and applies
 ``w = w - update``. A matrix op slices each tensor at static offsets (``FlatTrees``). State
 slots live in registers of their own and never move (``symopt.execution.encode``). Programs change
@@ -75,14 +76,16 @@ def _branch(op, trees: FlatTrees, size: int):
     return run
 
 
-def make_step(shapes: list[tuple[int, ...]]):
+def make_step(shapes: list[tuple[int, ...]], layout: Layout | None = None):
     """``step(code, length, update_reg, w, g, lr, regs) -> (update, regs)``: one step of an
     encoded program on the flat vector of tensors shaped ``shapes``, the interpreter's own step
-    (a statement per ``lax.switch``) exposed so that it can be checked against other optimizers;
+    (a statement per ``lax.switch`` over the ops of ``layout``, default every op; ``code`` must
+    be encoded for the same ops) exposed so that it can be checked against other optimizers;
     ``regs`` start as :func:`initial_registers`."""
     size = sum(math.prod(shape) for shape in shapes)
     trees = FlatTrees(shapes)
-    branches = [_branch(op, trees, size) for op in OPS.values()]
+    ops = (layout or Layout()).ops
+    branches = [_branch(OPS[name], trees, size) for name in ops]
 
     def step(code, length, update_reg, w, g, lr, regs):
         def body(i, regs):
@@ -117,7 +120,7 @@ def make_trainer(task, layout: Layout, align_step: int | None = None):
     params0 = task.init_params()
     flat0, unravel = ravel_pytree(params0)
     size = int(flat0.size)
-    program_step = make_step([leaf.shape for leaf in jax.tree.leaves(params0)])
+    program_step = make_step([leaf.shape for leaf in jax.tree.leaves(params0)], layout)
 
     def train(code, length, init, update_reg, hurdle_step, hurdle_fitness, data, val, flat0):
         def update(w, g, regs, step):

@@ -9,6 +9,7 @@ import pytest
 
 from proxy_tasks import get_task
 from proxy_tasks.train import STATUS_NAMES
+from symopt.campaign_setup import interpreter_layout
 from symopt.dsl import parse, read_program
 from symopt.dsl.space import load_space
 from symopt.execution.encode import Layout, encode
@@ -72,8 +73,11 @@ def test_interpreter_matches_the_per_program_reference(task_name):
     assert {"ok", "diverged"} <= statuses  # the stream exercises success and failure
 
 
-def test_new_programs_never_compile(caplog):
-    evaluator = Evaluator(get_task("cancer_mlp"))
+@pytest.mark.parametrize("space", [None, "lion45"])
+def test_new_programs_never_compile(caplog, space):
+    """With the full table and with a campaign's (the search space's ops only)."""
+    layout = interpreter_layout(load_space(space)) if space else None
+    evaluator = Evaluator(get_task("cancer_mlp"), layout)
     programs = candidates(20, seed=3)
     evaluator.evaluate(programs[:1])
     with jax.log_compiles(True), caplog.at_level(logging.DEBUG):
