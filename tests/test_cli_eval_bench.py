@@ -18,6 +18,14 @@ def test_eval_prints_one_line_per_program(capsys):
     assert lines[0].startswith(paths[0]) and "fitness=0.9" in lines[0] and "status=ok" in lines[0]
 
 
+def test_eval_compiles_the_ops_of_every_program_given(capsys):
+    """``symopt eval`` compiles only the ops its programs use: those of all of them."""
+    paths = [str(SEEDS / "sgd.txt"), str(SEEDS / "muon.txt")]  # muon: matrix ops sgd lacks
+    assert main(["eval", *paths, "--task", "cancer_mlp"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2 and all("status=ok" in line for line in lines), lines
+
+
 def test_eval_json_and_seed(capsys):
     assert (
         main(["eval", str(SEEDS / "adamw.txt"), "--task", "cancer_mlp", "--seed", "3", "--json"])

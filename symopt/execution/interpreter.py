@@ -2,9 +2,9 @@
 
 The parameters are one flat float32 vector. Each step writes ``w``, ``g`` and ``lr`` into the
 first registers, runs the program's statements with ``lax.fori_loop`` (each dispatched by
-``lax.switch`` over the ops of the layout, ``Layout.ops``, which a campaign limits to its search
-space's: every branch lengthens the compilation; a branch reads its operands from the whole register
-file and returns only the new value, which is written back in place) and applies
+``lax.switch`` over the ops of the layout, ``Layout.ops``, which a campaign limits to its
+search space's, as every branch lengthens the compilation; a branch reads its operands from the
+whole register file and returns only the new value, which is written back in place) and applies
 ``w = w - update``. A matrix op slices each tensor at static offsets (``FlatTrees``). State
 slots live in registers of their own and never move (``symopt.execution.encode``). Programs change
 only the *values* of the arguments, never their shapes, so no program compiles anything. The loop
