@@ -19,17 +19,24 @@ from symopt.store import DB_NAME, RunStore
 
 # The parts of a config that define a search; the others (budget, backend, out) may change on
 # --resume.
-_IDENTITY_KEYS = ("name", "seed", "search_space", "tasks", "population", "tournament",
-                  "mutation", "restarts", "hurdle", "cache", "meta_validation", "reevaluation",
-                  "fitness")  # fmt: skip
+_IDENTITY_KEYS = ("name", "seed", "search_space", "seed_program", "tasks", "population",
+                  "tournament", "mutation", "restarts", "hurdle", "cache", "meta_validation",
+                  "reevaluation", "fitness")  # fmt: skip
 PROBES_DIR = "probes"
+
+
+_LATER_DEFAULTS = {"lr_factors": [1.0], "lr_proportional": False}
 
 
 def config_hash(config: Config) -> str:
     data = yaml.safe_load(config.to_yaml())
     identity = {key: data.get(key) for key in _IDENTITY_KEYS}
-    if identity["fitness"].get("lr_factors") == [1.0]:  # the default: runs made before it existed
-        del identity["fitness"]["lr_factors"]  # keep their identity, so they still resume
+    if identity["seed_program"] is None:  # added later: runs made before it keep their identity
+        del identity["seed_program"]
+    fitness = identity["fitness"]
+    for key, default in _LATER_DEFAULTS.items():  # settings added after runs were made: at their
+        if fitness.get(key) == default:  # defaults, those runs keep their identity and resume
+            del fitness[key]
     return hashlib.sha256(yaml.safe_dump(identity, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -142,4 +149,5 @@ def make_judge(config: Config, specs, probes, worst: float):
     shared = SharedCache(cache.file) if cache.enabled and cache.file else None
     return Judge(worst, probes, enabled=cache.enabled, shared=shared,
                  key=",".join(s.key for s in specs),
-                 hurdle_fraction=hurdle.fraction if hurdle else None)  # fmt: skip
+                 hurdle_fraction=hurdle.fraction if hurdle else None,
+                 lr_proportional=config.fitness.lr_proportional)  # fmt: skip

@@ -1,7 +1,9 @@
 """Judging candidates without training them: the probe check and the functional cache.
 
 A candidate whose update is NaN/Inf on the probe inputs (recorded from the campaign's tasks, see
-``symopt.analysis.probes``) is rejected with the task's worst fitness. One whose fingerprint
+``symopt.analysis.probes``) is rejected with the task's worst fitness, and so, when the campaign
+asks for it (``fitness.lr_proportional``), is one whose update is not proportional to its ``lr``
+(``symopt.analysis.lr_scaling``). One whose fingerprint
 matches a known result reuses it. Only the rest are trained.
 
 Only **properties of the program** are reused: a finished run (``ok``) and a run that failed by
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 
 from symopt.analysis.fingerprint import fingerprint
 from symopt.analysis.liveness import liveness
+from symopt.analysis.lr_scaling import lr_disproportion
 from symopt.analysis.probes import Probe
 from symopt.cache import SharedCache
 from symopt.dsl.program import Program
@@ -65,6 +68,7 @@ class Judge:
         shared: SharedCache | None = None,
         key: str = "",
         hurdle_fraction: float | None = None,
+        lr_proportional: bool = False,
     ) -> None:
         self.worst = worst
         self.probes = tuple(probes or ())
@@ -72,6 +76,7 @@ class Judge:
         self.shared = shared
         self.key = key
         self.hurdle_fraction = hurdle_fraction
+        self.lr_proportional = lr_proportional
         self.known: dict[str, Known] = {}
 
     def judge(self, program: Program, hurdle: float = -math.inf) -> Verdict:
@@ -82,6 +87,10 @@ class Judge:
         if not print_.finite:
             reason = f"{print_.reason} (not trained)"
             return Verdict("rejected", print_.digest, dead, self.worst, "rejected", reason)
+        if self.lr_proportional:
+            reason = lr_disproportion(program, info, self.probes)
+            if reason:
+                return Verdict("rejected", print_.digest, dead, self.worst, "rejected", reason)
         known = self.lookup(print_.digest) if self.enabled else None
         if known is None:
             return Verdict("train", print_.digest, dead)

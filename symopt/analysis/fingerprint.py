@@ -105,7 +105,7 @@ def probe_outputs(
     info = info or liveness(program)
     with np.errstate(all="ignore"):
         pruned = prune(program, info)
-        return _run_probe(pruned, info.states, probe or _default_probe(pruned))
+        return _run_probe(pruned, info.states, probe or default_probe(pruned))
 
 
 def _quantise(values: np.ndarray) -> np.ndarray:
@@ -140,7 +140,7 @@ def fingerprint(
     """
     info = info or liveness(program)
     pruned = prune(program, info)
-    probes = tuple(probes) if probes else (_default_probe(pruned),)
+    probes = tuple(probes) if probes else (default_probe(pruned),)
     key = (pruned, info.states, probes)
     found = _MEMO.get(key)
     if found is None:
@@ -151,7 +151,7 @@ def fingerprint(
     return found
 
 
-def _default_probe(pruned: Program) -> Probe:
+def default_probe(pruned: Program) -> Probe:
     """The synthetic probe, with matrix blocks when the program has a matrix op."""
     return synthetic_probe(blocks=needs_blocks(stmt.op for stmt in pruned.body))
 

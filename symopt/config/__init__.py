@@ -5,6 +5,8 @@ Every key except ``name`` has a default; ``configs/`` holds working examples::
     name: quick                  # [A-Za-z0-9_.-]+; the run directory defaults to runs/<name>
     seed: 0
     search_space: lion45         # built-in name, or path to a search-space YAML (relative to here)
+    seed_program: null           # or a program file (relative to here) to start from instead of
+                                 # the space's seed; its state slots become the space's
     tasks: [{name: digits_mlp, size: 1}]   # your own: {module: my_task.py, name: build, size: 1}
     population: 100
     tournament: 10
@@ -26,6 +28,7 @@ e.g. ``configs/x.yaml: populaton: unknown key; did you mean 'population'?``. The
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -55,6 +58,7 @@ from symopt.config.sections import (
     task_key,
 )
 from symopt.dsl.space import SearchSpace, load_space
+from symopt.dsl.text import read_program
 from symopt.errors import SymoptError
 
 __all__ = [
@@ -84,6 +88,10 @@ class Config(Section):
     search_space: Str = "lion45"
     """A built-in search space (``search_spaces/<name>.yaml``) or a path ending in ``.yaml`` or
     ``.yml``, relative to the config file; resolved to an absolute path when loaded."""
+    seed_program: Str | None = None
+    """A program file, relative to the config file, that the search starts from instead of the
+    search space's own seed (resolved to an absolute path when loaded). Its state slots become the
+    space's, and every op it uses must be in the space. null = the space's seed."""
     tasks: Annotated[tuple[TaskSettings, ...], Field(min_length=1)] = Field(
         default_factory=lambda: (TaskSettings(name="digits_mlp"),)
     )
@@ -135,6 +143,31 @@ class Config(Section):
             raise problem(str(err)) from None
         return value
 
+    @field_validator("seed_program")
+    @classmethod
+    def _seed_program(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        base = Path((info.context or {}).get("base_dir", "."))
+        path = (base / value).resolve()
+        try:
+            read_program(path)
+        except SymoptError as err:
+            raise problem(str(err)) from None
+        return str(path)
+
+    @model_validator(mode="after")
+    def _seed_in_space(self) -> Config:
+        if self.seed_program is not None:
+            space = load_space(self.search_space)
+            for stmt in read_program(self.seed_program).body:
+                if stmt.op not in space.op_weights:
+                    raise problem(
+                        f"uses {stmt.op}, which search space {space.name} does not hold",
+                        "seed_program",
+                    )
+        return self
+
     @field_validator("tasks")
     @classmethod
     def _distinct_tasks(cls, tasks: tuple[TaskSettings, ...]) -> tuple[TaskSettings, ...]:
@@ -170,8 +203,13 @@ class Config(Section):
         return Path(self.out) if self.out is not None else Path("runs") / self.name
 
     def load_search_space(self) -> SearchSpace:
-        """The search space this campaign searches (already checked when the config loaded)."""
-        return load_space(self.search_space)
+        """The search space this campaign searches, with ``seed_program`` as its seed when set
+        (both already checked when the config loaded)."""
+        space = load_space(self.search_space)
+        if self.seed_program is None:
+            return space
+        seed = read_program(self.seed_program)
+        return dataclasses.replace(space, seed=seed, state_slots=seed.num_states)
 
     def to_yaml(self) -> str:
         """The resolved config as YAML, every default filled in; it loads back as an equal one."""

@@ -26,6 +26,8 @@ _TYPES = {
     "float_type": "a number",
     "float_parsing": "a number",
     "string_type": "a string",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
     "model_type": "a mapping of keys to values",
     "model_attributes_type": "a mapping of keys to values",
     "dict_type": "a mapping of keys to values",

@@ -250,6 +250,11 @@ class FitnessSettings(Section):
     (``lr = lr * f`` prepended; 1 is the program as written), as the benchmark scores a program
     after tuning its lr: a constant that only retunes the step size for the proxy gains nothing.
     Each factor is a full training run, so the search trains that many times as much."""
+    lr_proportional: bool = False
+    """Reject, without training, a candidate whose update is not proportional to its ``lr`` on
+    the probes (``update(k * lr) = k * update(lr)`` for k = 1/32 and 32): only such a program
+    can be tuned by the benchmark's lr sweep and follows the task's schedule. Off by default,
+    as in the paper's search (``symopt.analysis.lr_scaling``)."""
 
     @field_validator("lr_factors")
     @classmethod

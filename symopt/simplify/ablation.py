@@ -8,14 +8,18 @@ says: validation loss, mean over the tuning seeds, at the program's best lr fact
 when it trains on every seed and its mean loss is at most the starting program's mean plus
 ``noise_factor`` standard errors of that mean. The next change starts from the kept one; the
 ceiling stays the starting program's. Every change tried is logged, kept or rejected, with the
-loss it gave.
+loss it gave. A change that would make an update proportional to ``lr`` stop being so is
+rejected untrained (``symopt.analysis.lr_scaling``): the judge's lr factor tunes only a program
+that follows its lr, and the schedule reaches no other, so the loss at one step size cannot tell
+what such a change costs elsewhere.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from symopt.analysis.liveness import prune
+from symopt.analysis.liveness import liveness, prune
+from symopt.analysis.lr_scaling import lr_disproportion
 from symopt.dsl.program import Program, Statement
 from symopt.dsl.text import to_text
 from symopt.simplify.exact import drop_dead_states
@@ -49,6 +53,7 @@ def ablate(
         f"<= {ceiling:.4f}"
     )
     current = to_ssa(program)
+    follows_lr = not _disproportion(current)
     tried: set[str] = set()
     evaluations = 0
     improved = True
@@ -60,6 +65,9 @@ def ablate(
             if key in tried or kinds_of(candidate) is None:
                 continue
             tried.add(key)
+            if follows_lr and _disproportion(candidate):
+                log(f"ablation rejected: {what}: the update would stop following lr (untrained)")
+                continue
             evaluations += 1
             result = judge.score(rename(candidate), stop_early=True)
             keep = result.ok and result.mean <= ceiling
@@ -73,6 +81,10 @@ def ablate(
                 break
     log(f"ablation: {evaluations} change(s) tried, {judge.runs} training runs in all")
     return rename(current)
+
+
+def _disproportion(program: Program) -> str:
+    return lr_disproportion(program, liveness(program), None)
 
 
 def _outcome(result: Scored, ceiling: float, seeds: tuple[int, ...]) -> str:

@@ -1,5 +1,7 @@
 """The fidelity study's parts: the zoo means what its names say, variants, ranks, correlations."""
 
+from pathlib import Path
+
 import jax
 import numpy as np
 import optax
@@ -42,6 +44,10 @@ OPTAX_TWINS = {
     "lion": lambda: optax.lion(LR * 1e-4, b1=0.9, b2=0.99, weight_decay=0.1),
     "signsgd": lambda: optax.chain(optax.scale_by_sign(), optax.scale(-LR * 1e-3)),
 }
+SEED_TWINS = {  # seeds a campaign may start from (seed_program), against optax
+    "adamw_optax": lambda: optax.adamw(LR * 1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=0.01),
+}
+SEEDS = Path(__file__).resolve().parents[2] / "search_spaces" / "seeds"
 
 
 @pytest.mark.parametrize("name", sorted(OPTAX_TWINS))
@@ -51,6 +57,15 @@ def test_zoo_programs_match_their_optax_twins(name):
     assert_trees_close(ours, theirs, atol=2e-5)
     moved = max(float(np.max(np.abs(ours[k] - make_params()[k]))) for k in ours)
     assert moved > 1e-3  # the comparison is not vacuous
+
+
+@pytest.mark.parametrize("name", sorted(SEED_TWINS))
+def test_seed_programs_match_their_optax_twins(name):
+    ours = run_program((SEEDS / f"{name}.txt").read_text(), steps=100)
+    theirs = run_optax(SEED_TWINS[name](), make_params(), steps=100)
+    assert_trees_close(ours, theirs, atol=1e-5)
+    moved = max(float(np.max(np.abs(ours[k] - make_params()[k]))) for k in ours)
+    assert moved > 1e-3
 
 
 def test_the_zoo_holds_the_families_the_issue_names():

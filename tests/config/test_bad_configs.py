@@ -60,6 +60,8 @@ BAD_CONFIGS = [
     ("name: x\nfitness: {lr_factors: [0, 1]}\n",
      "fitness.lr_factors[0]: must be greater than 0, got 0"),
     ("name: x\nfitness: {lr_factors: []}\n", "fitness.lr_factors: must not be empty"),
+    ("name: x\nfitness: {lr_proportional: maybe}\n",
+     "fitness.lr_proportional: must be true or false, got 'maybe'"),
     # choices
     ("name: x\nbackend: {kind: rey}\n", "backend.kind: must be 'local' or 'ray', got 'rey'"),
     ("name: x\nrestarts: {from: worst}\n", "restarts.from: must be 'best' or 'seed', got 'worst'"),
@@ -157,3 +159,25 @@ def test_bad_search_space_file_is_reported_through_the_config(tmp_path):
         load_config(path)
     check(str(err.value), str(path), "search_space: ...")
     assert "missing key 'seed'" in str(err.value)
+
+
+def test_a_seed_program_is_read_relative_to_the_config_and_must_fit_the_space(tmp_path):
+    (tmp_path / "mine.txt").write_text(
+        "def train(w, g, m, lr):\n    m = interp(g, m, 0.9)\n    u = m * lr\n    return u, m\n"
+    )
+    path = tmp_path / "x.yaml"
+    path.write_text("name: x\nseed_program: mine.txt\n", encoding="utf-8")
+    space = load_config(path).load_search_space()
+    assert (space.name, space.state_slots, space.seed.states) == ("lion45", 1, ("m",))
+    (tmp_path / "matrix.txt").write_text(
+        "def train(w, g, lr):\n    u = orthogonalize(g)\n    u = u * lr\n    return u\n"
+    )
+    for text, expected in [
+        ("seed_program: missing.txt", f"seed_program: {tmp_path / 'missing.txt'}: no such file"),
+        ("seed_program: matrix.txt",
+         "seed_program: uses orthogonalize, which search space lion45 does not hold"),
+    ]:  # fmt: skip
+        path.write_text(f"name: x\n{text}\n", encoding="utf-8")
+        with pytest.raises(SymoptError) as err:
+            load_config(path)
+        check(str(err.value), str(path), expected)

@@ -113,6 +113,20 @@ def test_changes_are_judged_at_the_best_lr_factor_which_is_not_folded_in():
     assert lr_factor(result) == 1.0 and "lr = lr" not in to_text(result)
 
 
+def test_a_change_that_would_stop_the_update_following_lr_is_never_trained():
+    """Dropping ``update = s * lr`` costs the fake nothing at the judge's one step size; it is
+    refused all the same, untrained: the result still scales with its lr."""
+    result, fake, lines = simplify_with({1000: 1.0, 1001: 1.2})
+    assert any(s.op == "mul" and result.lr in s.args for s in result.body), to_text(result)
+    refused = [line for line in lines if "would stop following lr" in line]
+    assert refused and all(line.startswith("ablation rejected: drop ") for line in refused)
+    assert all(result_uses_lr(parse(text)) for _, text in fake.calls)
+
+
+def result_uses_lr(program) -> bool:
+    return any(program.lr in s.variables() for s in program.body)
+
+
 def test_a_change_that_fails_on_a_seed_is_rejected_without_training_the_rest():
     result, fake, lines = simplify_with({1000: 1.0, 1001: 1.2}, diverges_without="interp")
     assert "interp" in {s.op for s in result.body}
