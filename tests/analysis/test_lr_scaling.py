@@ -54,7 +54,7 @@ def test_every_known_optimizer_follows_its_lr(path, digits_probe):
         # the step size in a non-linear function of lr
         ("def train(w, g, lr):\n    s = sqrt(lr)\n    u = g * s\n    return u\n", "lr x"),
         # the momentum clipped at a function of lr (the default campaign's winner of 2026-12-03)
-        ((ROOT / "search_spaces" / "discovered" / "quick.txt").read_text(), "lr x"),
+        ((PROGRAMS / "quick_winner_2026_12_03.txt").read_text(), "lr x"),
     ],
     ids=["constant", "floor", "sqrt", "quick_winner"],
 )
