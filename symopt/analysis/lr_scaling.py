@@ -40,9 +40,9 @@ def lr_disproportion(
     program: Program, info: Liveness, probes: Sequence[Probe] | None, rtol: float = RTOL
 ) -> str:
     """Why ``program``'s update is not proportional to ``lr`` on ``probes`` (default: the
-    synthetic probe), in words, or ``""``
-    when it is (see the module). Steps whose unscaled update is not finite are skipped: the probe
-    rejection speaks for them. Memoised per pruned program, as fingerprints are."""
+    synthetic probe), in words, or ``""`` when it is (see the module). Steps whose unscaled
+    update is not finite are skipped: the probe rejection speaks for them. Memoised per pruned
+    program, as fingerprints are."""
     pruned = prune(program, info)
     probes = tuple(probes) if probes else (default_probe(pruned),)
     key = (pruned, info.states, probes, rtol)

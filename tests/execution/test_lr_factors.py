@@ -1,6 +1,7 @@
 """Scoring a program at its best factor of the learning rate (``fitness: {lr_factors: ...}``)."""
 
 import hashlib
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -87,17 +88,24 @@ def test_the_longest_program_still_fits_the_interpreter_at_a_factor():
 
 
 def test_the_default_factors_keep_a_runs_identity():
-    """A run made before ``lr_factors`` existed hashed ``fitness: {combine: ...}`` alone; its
-    hash must not change, or it could not be resumed."""
+    """A run made before ``lr_factors``, ``lr_proportional`` and ``seed_program`` existed hashed
+    ``fitness: {combine: ...}`` alone and no seed program; its hash must not change, or it could
+    not be resumed. Setting any of them makes another identity."""
     before = config_from_dict({"name": "x"})
     data = yaml.safe_load(before.to_yaml())
-    identity = {key: data.get(key) for key in _IDENTITY_KEYS}
+    identity = {key: data.get(key) for key in _IDENTITY_KEYS if key != "seed_program"}
     identity["fitness"] = {"combine": "normalized"}  # as such a run stored it
     old = hashlib.sha256(yaml.safe_dump(identity, sort_keys=True).encode()).hexdigest()[:16]
     assert config_hash(before) == old
     scaled = config_from_dict({"name": "x", "fitness": {"lr_factors": [3, 0.3, 1]}})
     assert scaled.fitness.lr_factors == (0.3, 1.0, 3.0)
-    assert config_hash(scaled) != old
+    seed = Path(__file__).resolve().parents[2] / "search_spaces" / "seeds" / "adamw_optax.txt"
+    others = [
+        scaled,
+        config_from_dict({"name": "x", "fitness": {"lr_proportional": True}}),
+        config_from_dict({"name": "x", "seed_program": str(seed)}),
+    ]
+    assert len({old, *(config_hash(c) for c in others)}) == 4
 
 
 def test_a_campaign_scores_and_re_evaluates_at_its_factors(tmp_path):
