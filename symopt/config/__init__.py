@@ -16,8 +16,10 @@ Every key except ``name`` has a default; ``configs/`` holds working examples::
     hurdle: null                 # or {fraction: 0.25, quantile: 0.5}
     meta_validation: null        # or {task: {name: digits_mlp, size: 10}, every: 200}
     reevaluation: {seeds: 2}     # a new best is trained on 2 more task seeds before it counts
-    fitness: {combine: normalized, lr_factors: [1.0]}   # several tasks: each on a common
-                                 # scale, then the mean; each task: its best over these lr factors
+    fitness: {combine: normalized, lr_factors: [1.0], lr_proportional: false}
+                                 # several tasks: each on a common scale, then the mean; each
+                                 # task: its best over these lr factors; true: a program whose
+                                 # update is not proportional to lr is refused untrained
     backend: {kind: local, workers: auto, address: null}
     out: null
 
