@@ -25,18 +25,19 @@ _IDENTITY_KEYS = ("name", "seed", "search_space", "seed_program", "tasks", "popu
 PROBES_DIR = "probes"
 
 
-_LATER_DEFAULTS = {"lr_factors": [1.0], "lr_proportional": False}
+# Settings added after runs were made, as (section or None, key): at their defaults they leave
+# the identity, so those runs keep their hash and still resume.
+_LATER_DEFAULTS = {(None, "seed_program"): None, ("fitness", "lr_factors"): [1.0],
+                   ("fitness", "lr_proportional"): False}  # fmt: skip
 
 
 def config_hash(config: Config) -> str:
     data = yaml.safe_load(config.to_yaml())
     identity = {key: data.get(key) for key in _IDENTITY_KEYS}
-    if identity["seed_program"] is None:  # added later: runs made before it keep their identity
-        del identity["seed_program"]
-    fitness = identity["fitness"]
-    for key, default in _LATER_DEFAULTS.items():  # settings added after runs were made: at their
-        if fitness.get(key) == default:  # defaults, those runs keep their identity and resume
-            del fitness[key]
+    for (section, key), default in _LATER_DEFAULTS.items():
+        holder = identity if section is None else identity[section]
+        if holder.get(key) == default:
+            del holder[key]
     return hashlib.sha256(yaml.safe_dump(identity, sort_keys=True).encode()).hexdigest()[:16]
 
 

@@ -85,12 +85,14 @@ def _compile(program: Program, trees):
     return run
 
 
-def _run_probe(program: Program, live: Sequence[bool], probe: Probe):
+def run_probe(program: Program, live: Sequence[bool], probe: Probe, steps: int | None = None):
+    """The pruned ``program``'s update at each of the first ``steps`` steps of ``probe`` (default:
+    all) and its final ``live`` states, its state slots starting at zero."""
     run = _compile(program, probe.trees)
     n = probe.size
     states = [np.zeros(n, np.float32)] * program.num_states
     updates = []
-    for t in range(probe.steps):
+    for t in range(probe.steps if steps is None else steps):
         update, states = run(probe.w[t], probe.g[t], states, probe.lr[t])
         updates.append(np.broadcast_to(np.asarray(update, np.float32), (n,)))
     finals = [np.broadcast_to(np.asarray(s, np.float32), (n,)) for s in states]
@@ -105,7 +107,7 @@ def probe_outputs(
     info = info or liveness(program)
     with np.errstate(all="ignore"):
         pruned = prune(program, info)
-        return _run_probe(pruned, info.states, probe or default_probe(pruned))
+        return run_probe(pruned, info.states, probe or default_probe(pruned))
 
 
 def _quantise(values: np.ndarray) -> np.ndarray:
@@ -161,9 +163,9 @@ def _fingerprint(pruned: Program, live: tuple[bool, ...], probes: tuple[Probe, .
     reason = ""
     with np.errstate(all="ignore"):
         for probe in probes:
-            updates, states = _run_probe(pruned, live, probe)
+            updates, states = run_probe(pruned, live, probe)
             if not reason and _not_finite(updates, probe):
-                reason = _not_finite(_run_probe(pruned, live, probe.at_init)[0], probe.at_init)
+                reason = _not_finite(run_probe(pruned, live, probe.at_init)[0], probe.at_init)
             values = np.concatenate([*updates, *states]) if updates else np.zeros(0, np.float32)
             digest.update(_quantise(values).tobytes())
     return Fingerprint(digest.hexdigest(), not reason, reason)

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from symopt.analysis.fingerprint import default_probe, probe_outputs
+from symopt.analysis.fingerprint import default_probe, run_probe
 from symopt.analysis.liveness import Liveness, prune
 from symopt.analysis.probes import Probe
 from symopt.dsl.program import Program
@@ -48,25 +48,25 @@ def lr_disproportion(
     key = (pruned, info.states, probes, rtol)
     found = _MEMO.get(key)
     if found is None:
-        found = _disproportion(program, info, probes, rtol)
+        with np.errstate(all="ignore"):
+            found = _disproportion(pruned, info.states, probes, rtol)
         if len(_MEMO) >= _MEMO_LIMIT:
             _MEMO.clear()
         _MEMO[key] = found
     return found
 
 
-def _disproportion(program, info, probes, rtol) -> str:
+def _disproportion(pruned: Program, live, probes: tuple[Probe, ...], rtol: float) -> str:
     for probe in probes:
-        base = probe_outputs(program, info, probe)[0][: probe.checked]
+        base = run_probe(pruned, live, probe, probe.checked)[0]
         for k in FACTORS:
-            scaled = probe_outputs(program, info, _scaled(probe, k))[0][: probe.checked]
+            scaled = run_probe(pruned, live, _scaled(probe, k), probe.checked)[0]
             for t, (u, v) in enumerate(zip(base, scaled, strict=True)):
                 if not np.isfinite(u).all():
                     continue
                 expected = np.float64(k) * u
                 bound = rtol * float(np.max(np.abs(expected), initial=0.0))
-                with np.errstate(all="ignore"):
-                    error = float(np.max(np.abs(v - expected), initial=0.0))
+                error = float(np.max(np.abs(v - expected), initial=0.0))
                 if not error <= bound:  # NaN fails too
                     return (
                         f"its update is not proportional to lr: at step {t + 1} of the "
@@ -85,5 +85,4 @@ def _scaled(probe: Probe, k: float) -> Probe:
 def _ratio(u: np.ndarray, v: np.ndarray) -> float:
     """The update's growth as one number: the ratio of the two updates' largest elements."""
     top = float(np.max(np.abs(u), initial=0.0))
-    with np.errstate(all="ignore"):
-        return float(np.max(np.abs(v), initial=0.0)) / top if top else float("inf")
+    return float(np.max(np.abs(v), initial=0.0)) / top if top else float("inf")

@@ -55,6 +55,7 @@ from symopt.config.sections import (
     Section,
     Str,
     TaskSettings,
+    base_dir,
     entry_reference,
     problem,
     task_key,
@@ -137,8 +138,7 @@ class Config(Section):
     @classmethod
     def _search_space(cls, value: str, info: ValidationInfo) -> str:
         if Path(value).suffix in (".yaml", ".yml"):
-            base = Path((info.context or {}).get("base_dir", "."))
-            value = str((base / value).resolve())
+            value = str((base_dir(info) / value).resolve())
         try:
             load_space(value)
         except SymoptError as err:
@@ -150,8 +150,7 @@ class Config(Section):
     def _seed_program(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None:
             return None
-        base = Path((info.context or {}).get("base_dir", "."))
-        path = (base / value).resolve()
+        path = (base_dir(info) / value).resolve()
         try:
             read_program(path)
         except SymoptError as err:

@@ -36,6 +36,12 @@ def problem(message: str, *key: str | int) -> PydanticCustomError:
     return PydanticCustomError("symopt", "{message}", {"message": message, "key": key})
 
 
+def base_dir(info: ValidationInfo) -> Path:
+    """The folder a config's relative paths are read from: the config file's, given as the
+    validation context's ``base_dir`` (default: the current directory)."""
+    return Path((info.context or {}).get("base_dir", "."))
+
+
 class Section(BaseModel):
     """Base of every config model: unknown keys refused, values frozen, docstrings described."""
 
@@ -75,9 +81,8 @@ class TaskSettings(Section):
         from proxy_tasks import TaskError  # imports jax, so only when a task is validated
         from proxy_tasks.user import resolve_module
 
-        base = Path((info.context or {}).get("base_dir", "."))
         try:
-            return resolve_module(module, base)
+            return resolve_module(module, base_dir(info))
         except TaskError as err:
             raise problem(str(err)) from None
 
