@@ -219,8 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
     benchmark = sub.add_parser(
         "benchmark",
         help="programs vs tuned optax baselines: chosen on validation, reported on test",
-        description="Tune each PROGRAM (a factor on its own lr) and each baseline (lr and weight "
-        "decay) on validation over tuning seeds, then report test loss over other seeds.",
+        description="Tune each PROGRAM (a factor on its own lr and a decoupled weight decay added "
+        "to it) and each baseline (lr and weight decay) on validation over tuning seeds, then "
+        "report test loss over other seeds.",
     )
     benchmark.add_argument("programs", nargs="+", metavar="PROGRAM", help=PROGRAM_HELP)
     chosen = benchmark.add_mutually_exclusive_group()
@@ -243,6 +244,11 @@ def build_parser() -> argparse.ArgumentParser:
     benchmark.add_argument(
         "--lr-factors", nargs="+", type=float, metavar="F",
         help="first factors of each program's lr (default 0.03 0.1 0.3 1 3 10 30)",
+    )  # fmt: skip
+    benchmark.add_argument(
+        "--program-weight-decays", nargs="+", type=float, metavar="RATE",
+        help="decoupled weight decay added to each program, lr * RATE * w, tuned with its lr "
+        "(default 0 1e-5 1e-4: AdamW's 0, 0.01, 0.1 for a program stepping 1e-3 * lr; 0: lr only)",
     )  # fmt: skip
     benchmark.add_argument(
         "--widen", type=int, default=8, metavar="N",

@@ -364,6 +364,7 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
         workers=workers,
         address=args.address,
         baselines=args.baselines,
+        program_wds=args.program_weight_decays,
     )
     if args.plot:
         plot(result, Path(args.plot))

@@ -127,7 +127,9 @@ class TaskResult:
 @dataclass
 class BenchmarkResult:
     """The whole benchmark; ``programs`` maps each program's name to its text, ``baselines`` each
-    baseline's first grids (``{"lrs": [...], "weight_decays": [...]}``)."""
+    baseline's first grids (``{"lrs": [...], "weight_decays": [...]}``);
+    ``program_weight_decays`` the decay rates added to programs (``[None]`` in results written
+    before programs' weight decay was tuned: lr factors only)."""
 
     tuning_seeds: list[int]
     report_seeds: list[int]
@@ -136,6 +138,7 @@ class BenchmarkResult:
     baselines: dict[str, dict[str, list[float]]]
     tasks: list[TaskResult] = field(default_factory=list)
     seconds: float = 0.0
+    program_weight_decays: list[float | None] = field(default_factory=lambda: [None])
 
     @property
     def optimizers(self) -> list[str]:
@@ -154,6 +157,7 @@ class BenchmarkResult:
             "tuning_seeds": list(self.tuning_seeds),
             "report_seeds": list(self.report_seeds),
             "lr_factors": list(self.lr_factors),
+            "program_weight_decays": list(self.program_weight_decays),
             "programs": dict(self.programs),
             "baselines": {name: dict(grids) for name, grids in self.baselines.items()},
             "verdict_rule": VERDICT_RULE,
@@ -183,6 +187,7 @@ class BenchmarkResult:
             {name: dict(grids) for name, grids in data["baselines"].items()},
             tasks,
             data["seconds"],
+            list(data.get("program_weight_decays", [None])),
         )
 
 

@@ -36,6 +36,7 @@ from symopt.benchmark.verdict import judge
 from symopt.dsl.program import Program
 from symopt.dsl.text import parse, to_text
 from symopt.errors import SymoptError
+from symopt.execution.weight_decay import PROGRAM_WEIGHT_DECAYS
 from symopt.sweep import DEFAULT_EXTEND, edge_note
 
 Log = Callable[[str], None]
@@ -44,7 +45,8 @@ Log = Callable[[str], None]
 @dataclass(frozen=True)
 class SweepJob:
     """Tune and report one optimizer on one task; ``program`` is its text, or ``None`` for the
-    baseline named ``optimizer``; ``weight_decays`` is ``(None,)`` for a program."""
+    baseline named ``optimizer``; for a program ``lrs`` are factors on its own lr and
+    ``weight_decays`` rates of decoupled weight decay added to it (0: none)."""
 
     task: str
     size: int
@@ -77,12 +79,16 @@ def run_benchmark(
     address: str | None = None,
     baselines: list[str] | None = None,
     baseline_wds: dict[str, list[float]] | None = None,
+    program_wds: list[float] | None = None,
 ) -> BenchmarkResult:
     """Tune every program and baseline on ``tasks`` over ``seeds`` tuning seeds, report each on
     test over ``seeds`` report seeds (:func:`proxy_tasks.tuning_seeds`, :func:`report_seeds`).
 
     ``tasks``: ``(name, size)`` pairs, ``None`` for :data:`~symopt.benchmark.suite.DEFAULT_SUITE`.
-    ``lr_factors``: the first factors of each program's own ``lr`` (default 0.03 to 30).
+    ``lr_factors``: the first factors of each program's own ``lr`` (default 0.03 to 30);
+    ``program_wds``: rates of decoupled weight decay added to each program, tuned with its lr as
+    AdamW's weight decay is (:mod:`symopt.execution.weight_decay`; default
+    :data:`~symopt.execution.weight_decay.PROGRAM_WEIGHT_DECAYS`; ``[0]``: lr only).
     ``baselines``: names from :data:`~symopt.benchmark.baselines.BASELINES` (default: all; AdamW,
     the reference, is always run); ``baseline_lrs`` / ``baseline_wds``: first peak lrs / weight
     decays per baseline name. Every lr sweep widens by up to ``extend`` values per side while its
@@ -92,6 +98,9 @@ def run_benchmark(
     resolved = resolve_tasks(tasks)
     _check_settings(seeds, extend, backend, workers, address)
     factors = check_sweep("lr factor", DEFAULT_LR_FACTORS if lr_factors is None else lr_factors)
+    decays = check_sweep("program weight decay",
+                         PROGRAM_WEIGHT_DECAYS if program_wds is None else program_wds,
+                         allow_zero=True)  # fmt: skip
     chosen = _baselines(baselines, baseline_lrs or {}, baseline_wds or {})
     clash = set(programs) & {b.name for b in chosen}
     if clash:
@@ -103,7 +112,7 @@ def run_benchmark(
         SweepJob(task.name, task.size, name, text, lrs, wds, tuning, reporting, extend)
         for task in resolved
         for name, text, lrs, wds in [
-            *((name, text, factors, (None,)) for name, text in texts.items()),
+            *((name, text, factors, decays) for name, text in texts.items()),
             *((b.name, None, b.lrs, b.weight_decays) for b in chosen),
         ]
     ]
@@ -111,6 +120,7 @@ def run_benchmark(
         tuning_seeds=list(tuning),
         report_seeds=list(reporting),
         lr_factors=list(factors),
+        program_weight_decays=list(decays),
         programs=texts,
         baselines={
             b.name: {"lrs": list(b.lrs), "weight_decays": list(b.weight_decays)} for b in chosen
@@ -232,7 +242,9 @@ def _progress(jobs: Sequence[SweepJob], log: Log) -> Callable[[int, SweepOutcome
 
 
 def _setting(program: bool, lr: float, wd: float | None) -> str:
-    return f"lr x{lr:g}" if program else f"lr {lr:g}, wd {wd:g}"
+    if program:
+        return f"lr x{lr:g}" + (f", wd +{wd:g}" if wd else "")
+    return f"lr {lr:g}, wd {wd:g}"
 
 
 def _log_task(task: TaskResult, extend: int, log: Log) -> None:

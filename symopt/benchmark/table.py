@@ -15,7 +15,8 @@ def render_table(result: BenchmarkResult) -> str:
     """One row per (task, optimizer), then a win/tie/loss line per optimizer, the seeds and the
     rule.
 
-    A program's lr is the factor on its own ``lr`` (``x0.3``) and its wd ``-`` (its own); a
+    A program's lr is the factor on its own ``lr`` (``x0.3``) and its wd the decoupled weight decay
+    added to it (``+1e-05``; ``+0``: as written; ``-`` in results from before it was tuned); a
     baseline's lr is its peak lr. A ``*`` marks an lr at the edge of its sweep. ``val loss`` is
     the mean over the tuning seeds that chose the setting; ``test loss`` and ``test acc`` are over
     the report seeds; ``failed`` counts report seeds that failed.
@@ -63,7 +64,7 @@ def _row(task: TaskResult, entry: Entry) -> tuple[str, ...]:
     report = entry.report
     program = entry.kind == "program"
     lr = (f"x{report.lr:g}" if program else f"{report.lr:g}") + ("*" if entry.edge else "")
-    wd = "-" if report.wd is None else f"{report.wd:g}"
+    wd = "-" if report.wd is None else f"+{report.wd:g}" if program else f"{report.wd:g}"
     accuracy = "" if report.mean_accuracy is None else f"{report.mean_accuracy:.4f}"
     failed = f"{report.failures}/{len(report.seeds)}" if report.failures else ""
     p = "" if entry.p_value is None else f"{entry.p_value:.3g}"

@@ -4,7 +4,8 @@ Both answer ``score(lr, wd, seed, split) -> Score``: train the task at ``seed`` 
 weights and batch order) and measure the trained parameters on ``split`` (``"validation"`` or
 ``"test"``). For a baseline ``lr`` is its peak learning rate and ``wd`` its weight decay; for a
 program ``lr`` is a factor on the program's own ``lr`` input (``lr = lr * f`` prepended) and
-``wd`` is None (a program's weight decay is its own constants).
+``wd`` a decoupled weight decay added to its update (:mod:`symopt.execution.weight_decay`; 0 or
+None: the program as written).
 
 Losses are the task's own loss over the split (mean cross-entropy, nats per character for a
 language model; mean squared error for a regression), capped at ``task.worst_loss`` (``2
@@ -27,8 +28,10 @@ from proxy_tasks import Task, optax_update, train_loop
 from proxy_tasks.train import STATUS_NAMES
 from symopt.benchmark.baselines import Baseline
 from symopt.dsl.program import Program
+from symopt.execution.encode import EncodeError, Layout, encode
 from symopt.execution.evaluator import Evaluator
 from symopt.execution.lr_factors import at_factor as scale_lr
+from symopt.execution.weight_decay import with_decay
 
 LOSS, ACCURACY = "neg_val_loss", "val_accuracy"
 
@@ -83,26 +86,41 @@ class BaselineTrainer:
 
 
 class ProgramTrainer:
-    """Programs on ``task`` through compiled-once evaluators, built per (seed, split, metric) and
-    shared by every program."""
+    """Programs on ``task`` through compiled-once evaluators, built per (seed, split, metric,
+    layout) and shared by every program (the layout is the default one unless a program is too
+    long for it)."""
 
     def __init__(self, task: Task) -> None:
         self.task = task
-        self.cache: dict[tuple[int, str, str], Evaluator] = {}
+        self.cache: dict[tuple[int, str, str, Layout], Evaluator] = {}
 
-    def evaluator(self, seed: int, split: str, metric: str) -> Evaluator:
-        key = (seed, split, metric)
+    def evaluator(
+        self, seed: int, split: str, metric: str, layout: Layout | None = None
+    ) -> Evaluator:
+        layout = layout or Layout()
+        key = (seed, split, metric, layout)
         if key not in self.cache:
             scored = dataclasses.replace(self.task.scoring(split, metric), seed=seed)
-            self.cache[key] = Evaluator(scored)
+            self.cache[key] = Evaluator(scored, layout)
         return self.cache[key]
 
     def score(self, program: Program, lr: float, wd: float | None, seed: int, split: str) -> Score:
-        """``program`` at lr factor ``lr`` (``wd`` is ignored: None for programs); accuracy is
-        measured on test only (tuning reads the validation loss alone)."""
-        scaled = scale_lr(program, lr)
-        loss = self.evaluator(seed, split, LOSS).evaluate([scaled])[0]
+        """``program`` at lr factor ``lr`` with decoupled weight decay ``wd`` added (None or 0:
+        none added); accuracy is measured on test only (tuning reads the validation loss
+        alone)."""
+        scaled = scale_lr(with_decay(program, wd or 0.0), lr)
+        layout = _layout(scaled)
+        loss = self.evaluator(seed, split, LOSS, layout).evaluate([scaled])[0]
         accuracy = None
         if split == "test" and reports_accuracy(self.task):
-            accuracy = self.evaluator(seed, split, ACCURACY).evaluate([scaled])[0].fitness
+            accuracy = self.evaluator(seed, split, ACCURACY, layout).evaluate([scaled])[0].fitness
         return Score(-loss.fitness, accuracy, loss.status)
+
+
+def _layout(program: Program) -> Layout:
+    """The default layout, or for a program too long for it one that holds it."""
+    try:
+        encode(program, Layout())
+    except EncodeError:
+        return Layout.fitting(len(program.body), program.num_states)
+    return Layout()

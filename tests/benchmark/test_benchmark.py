@@ -19,6 +19,7 @@ from symopt.errors import SymoptError
 
 SEEDS = Path(__file__).resolve().parents[2] / "search_spaces" / "seeds"
 FACTORS = [1e-4, 1e-2]  # factor 1e-4: the program barely moves the weights
+DECAYS = [0.0, 1e-3]  # decoupled weight decay added to the program (0: as written)
 BASELINES = ["AdamW", "Lion"]
 LRS = {"AdamW": [1e-3, 1e-2], "Lion": [1e-4, 1e-3]}
 WDS = {"AdamW": [0.0, 0.1], "Lion": [1.0]}
@@ -30,7 +31,7 @@ def bench():
     lines: list[str] = []
     result = run_benchmark(
         {"momentum": read_program(SEEDS / "momentum.txt")}, [("cancer_mlp", 1)], 2, FACTORS,
-        lines.append, LRS, extend=0, baselines=BASELINES, baseline_wds=WDS,
+        lines.append, LRS, extend=0, baselines=BASELINES, baseline_wds=WDS, program_wds=DECAYS,
     )  # fmt: skip
     return result, lines
 
@@ -51,8 +52,9 @@ def test_settings_are_chosen_on_validation_over_the_tuning_seeds(bench):
     result, _ = bench
     (task,) = result.tasks
     for entry in task.entries:
-        grid = [(lr, None) for lr in FACTORS] if entry.kind == "program" else [
-            (lr, wd) for wd in WDS[entry.optimizer] for lr in LRS[entry.optimizer]]  # fmt: skip
+        lrs, wds = ((FACTORS, DECAYS) if entry.kind == "program"
+                    else (LRS[entry.optimizer], WDS[entry.optimizer]))  # fmt: skip
+        grid = [(lr, wd) for wd in wds for lr in lrs]
         assert [(point.lr, point.wd) for point in entry.sweep] == grid
         assert all(len(point.loss) == 2 for point in entry.sweep)
         assert entry.best.mean == min(point.mean for point in entry.sweep)
@@ -73,12 +75,24 @@ def test_the_report_is_adamw_measured_on_test_at_the_chosen_setting(bench):
     assert report.accuracy is not None and all(0.9 < a <= 1.0 for a in report.accuracy)
 
 
-def test_the_lr_factor_changes_the_program(bench):
+def test_the_lr_factor_and_the_added_weight_decay_change_the_program(bench):
     result, _ = bench
     entry = result.tasks[0].entry("momentum")
-    barely, trained = entry.sweep  # factors 1e-4 and 1e-2
+    barely, trained, barely_decayed, decayed = entry.sweep  # factors 1e-4, 1e-2; decays 0, 1e-3
     assert barely.mean > trained.mean + 0.1
     assert entry.report.lr == 1e-2
+    assert decayed.loss != trained.loss  # the decay reaches the weights
+    assert result.program_weight_decays == DECAYS
+    table = render_table(result)
+    row = next(line.split() for line in table.splitlines() if "momentum" in line.split()[1:2])
+    assert row[3] == f"+{entry.report.wd:g}"
+
+
+def test_results_from_before_program_decay_read_back_as_lr_only(bench):
+    result, _ = bench
+    data = json.loads(json.dumps(result.as_dict(), allow_nan=False))
+    del data["program_weight_decays"]
+    assert BenchmarkResult.from_dict(data).program_weight_decays == [None]
 
 
 def test_scale_lr_prepends_the_factor():
@@ -109,7 +123,7 @@ def test_a_sweep_widens_until_its_best_is_inside():
     program = read_program(SEEDS / "lion.txt")
     result = run_benchmark({"lion": program}, [("cancer_mlp", 1)], 1, [1.0, 3.0],
                            baselines=[], baseline_lrs={"AdamW": [1e-3]},
-                           baseline_wds={"AdamW": [0.01]})  # fmt: skip
+                           baseline_wds={"AdamW": [0.01]}, program_wds=[0.0])  # fmt: skip
     lion = result.tasks[0].entry("lion")
     lrs = [point.lr for point in lion.sweep]
     assert lrs == sorted(lrs) and lrs[-2:] == [1.0, 3.0]

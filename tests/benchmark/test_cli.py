@@ -17,6 +17,7 @@ def test_benchmark_json_and_bad_tasks(tmp_path, capsys):
     assert json.dumps(result)  # JSON-able
     assert (tmp_path / "b.png").stat().st_size > 5000
     assert result["lr_factors"] == [0.3, 1.0]
+    assert result["program_weight_decays"] == [0.0, 1e-5, 1e-4]  # the default
     assert list(result["baselines"]) == ["AdamW"]
     for bad in ("cancer_mpl", "cancer_mlp@x", "cancer_mlp@7"):
         assert main(["benchmark", str(SEEDS / "adamw.txt"), "--tasks", bad]) == 2
@@ -34,6 +35,8 @@ def test_benchmark_json_and_bad_tasks(tmp_path, capsys):
         (["--lr-factors", "-3"], "must be positive"),
         (["--lr-factors", "nan"], "must be finite"),
         (["--lr-factors", "inf"], "must be finite"),
+        (["--program-weight-decays", "-0.0001"], "program weight decay sweep must be positive"),
+        (["--program-weight-decays", "0", "0"], "repeats"),
         (["--seeds", "0"], "1 <= seeds"),
         (["--seeds", "-2"], "1 <= seeds"),
         (["--baselines", "Adam"], "Unknown baseline 'Adam'"),
