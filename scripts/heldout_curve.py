@@ -1,6 +1,7 @@
 """Held-out wins against search time: runs' best programs at several moments, benchmarked.
 
     python scripts/heldout_curve.py runs/a runs/b --minutes 15 30 45 --seeds 3 --json out.json
+                                    [--also PROGRAM ...]
 
 For each run and moment it takes the run's best program as of then (the last re-evaluated elite
 that became the best, from the run's ``reevaluation`` events; the seed before any), and
@@ -8,6 +9,7 @@ benchmarks every distinct one, all in one benchmark (AdamW tuned once), on the h
 against AdamW tuned over lr and weight decay (:func:`symopt.benchmark.run_benchmark`: tuned on
 validation, test loss over report seeds, paired t-test with Holm's correction), printing wins /
 ties / losses per moment. The programs are benchmarked as the search left them (not simplified).
+``--also`` adds program files (a seed, a simplified form) to the same benchmark, a row each.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 
 from symopt.benchmark import run_benchmark
 from symopt.benchmark.suite import suite_tasks
-from symopt.dsl import parse
+from symopt.dsl import parse, read_program
 from symopt.errors import SymoptError
 from symopt.store import RunStore
 
@@ -46,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--backend", choices=("local", "ray"), default="ray")
     parser.add_argument("--json", type=Path, help="also write the benchmark's result here")
+    parser.add_argument("--also", type=Path, nargs="+", default=[], metavar="PROGRAM",
+                        help="program files benchmarked beside the runs' bests")  # fmt: skip
     args = parser.parse_args(argv)
     try:
         moments, names = [], {}  # names: program text -> its name (where it was first best)
@@ -54,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
                 names.setdefault(text, f"{run.name}@{minute:g}min")
                 moments.append((run.name, minute, text))
         programs = {name: parse(text) for text, name in names.items()}
+        for path in args.also:
+            programs[path.stem] = read_program(path)
+            moments.append(("-", None, path.stem))
         result = run_benchmark(programs, suite_tasks("heldout"), seeds=args.seeds,
                                baselines=["AdamW"], backend=args.backend,
                                log=lambda line: print(line, flush=True))  # fmt: skip
@@ -65,14 +72,15 @@ def main(argv: list[str] | None = None) -> int:
     print("\n| run | minutes | program | wins | ties | losses | per task: test loss vs AdamW |")
     print("|---|---|---|---|---|---|---|")
     for run, minute, text in moments:
-        name = names[text]
+        name = names[text] if minute is not None else text
         cells, counts = [], {"win": 0, "tie": 0, "loss": 0}
         for task in result.tasks:
             entry, adamw = task.entry(name), task.entry("AdamW")
             counts[entry.verdict] += 1
             cells.append(f"{task.task} {entry.report.mean:.4f}/{adamw.report.mean:.4f} "
                          f"{entry.verdict}")  # fmt: skip
-        print(f"| {run} | {minute:g} | {name} | {counts['win']} | {counts['tie']} | "
+        when = "-" if minute is None else f"{minute:g}"
+        print(f"| {run} | {when} | {name} | {counts['win']} | {counts['tie']} | "
               f"{counts['loss']} | " + "; ".join(cells) + " |")  # fmt: skip
     return 0
 
