@@ -2,10 +2,12 @@
 
     python scripts/rediscovery.py [--runs 4] [--seconds 300 | --evaluations N]
                                   [--config configs/quick.yaml] [--out runs/rediscovery]
+                                  [--workers N]
 
 Each run is the campaign of ``--config`` with campaign seed 0, 1, ... and a budget of
 ``--seconds`` or of ``--evaluations`` trained programs (no meta-validation), on one local Ray
-instance shared by the runs (or the config's backend). The best program of each run (highest
+instance shared by the runs (or the config's backend; ``--workers`` overrides its worker
+count). The best program of each run (highest
 search fitness) is simplified as ``symopt simplify PROGRAM --task`` would (exact rewrites, then
 ablation on the campaign's first task) and classified by what it does
 (:mod:`symopt.analysis.family`): how many runs found a sign-based momentum update, Lion's
@@ -137,9 +139,12 @@ def main() -> None:
     budget.add_argument("--evaluations", type=int, help="budget per run in trained programs")
     parser.add_argument("--config", default="configs/quick.yaml")
     parser.add_argument("--out", default="runs/rediscovery")
+    parser.add_argument("--workers", type=int, help="Ray workers per run (default: the config's)")
     args = parser.parse_args()
     config_path = Path(args.config)
     base = yaml.safe_load(config_path.read_text())
+    if args.workers is not None:
+        base["backend"] = {**(base.get("backend") or {}), "workers": args.workers}
     out = Path(args.out)
     owns_ray = (base.get("backend") or {}).get("kind", "ray") == "ray" and start_ray(None)
     try:
