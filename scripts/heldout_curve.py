@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
                 moments.append((run.name, minute, text))
         programs = {name: parse(text) for text, name in names.items()}
         for path in args.also:
+            if path.stem in programs:
+                raise SymoptError(f"--also {path}: the name {path.stem!r} is taken; rename it")
             programs[path.stem] = read_program(path)
             moments.append(("-", None, path.stem))
         result = run_benchmark(programs, suite_tasks("heldout"), seeds=args.seeds,

@@ -4,8 +4,9 @@
 >>> print(render_table(result))
 >>> plot(result, "benchmark.png")
 
-Every optimizer is tuned (a program: a factor on its own ``lr``; a baseline: peak lr and weight
-decay, :mod:`.baselines`) by mean validation loss over tuning seeds, then trained afresh at the
+Every optimizer is tuned (a program: a factor on its own ``lr`` and a decoupled weight decay added
+to it, :mod:`symopt.execution.weight_decay`; a baseline: peak lr and weight decay,
+:mod:`.baselines`) by mean validation loss over tuning seeds, then trained afresh at the
 chosen setting on report seeds and measured on test (:mod:`.protocol`); the verdict against AdamW
 is a paired t-test per task, Holm-adjusted across tasks (:mod:`.verdict`).
 """

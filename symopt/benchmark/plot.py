@@ -38,6 +38,8 @@ def plot(result: BenchmarkResult, path: str | Path) -> Path:
             ax.errorbar(xi, mean, yerr=std, fmt="o", color=color, capsize=4, markersize=6)
         for xi, entry in zip(x, task.entries, strict=True):
             lr = f"x{entry.report.lr:g}" if entry.kind == "program" else f"{entry.report.lr:g}"
+            if entry.kind == "program" and entry.report.wd:
+                lr += f" +wd {entry.report.wd:g}"
             ax.annotate(lr, (xi, entry.report.mean), ha="left", va="center", fontsize=7,
                         xytext=(6, 0), textcoords="offset points")  # fmt: skip
         ax.set_xlim(-0.5, len(names) - 0.2)

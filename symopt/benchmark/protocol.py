@@ -1,8 +1,8 @@
 """Choose on validation, report on test: the protocol the benchmark and the funnel share.
 
-1. **Tune**: for each weight decay (one ``None`` for a program), a widening lr sweep
-   (:func:`symopt.sweep.widening_sweep`) in which every lr is trained on every tuning seed and
-   scored by its mean validation loss.
+1. **Tune**: for each weight decay (for a program: a decay rate added to it, or ``None``), a
+   widening lr sweep (:func:`symopt.sweep.widening_sweep`) in which every lr is trained on every
+   tuning seed and scored by its mean validation loss.
 2. **Choose** the setting with the lowest mean validation loss (:func:`.result.best_point`).
 3. **Report**: train the chosen setting afresh on each report seed and measure it on test.
 

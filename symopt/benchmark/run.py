@@ -10,8 +10,9 @@ at once (:mod:`.verdict`).
 For seed ``s`` the task is ``dataclasses.replace(task, seed=s)`` (a new initialisation and batch
 order). A worker keeps, per task, the compiled runs of :mod:`.trainers`: one per baseline (the
 seed an argument) and one compiled-once interpreter per (seed, split, metric) shared by every
-program (a factor ``f`` on a program's lr prepends ``lr = lr * f``: a new program, not a new
-compilation).
+program (a factor ``f`` on a program's lr prepends ``lr = lr * f``, a weight decay three more
+statements: a new program, not a new compilation; only a program too long for the default layout
+gets interpreters of its own).
 """
 
 from __future__ import annotations

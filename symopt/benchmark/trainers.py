@@ -109,7 +109,7 @@ class ProgramTrainer:
         none added); accuracy is measured on test only (tuning reads the validation loss
         alone)."""
         scaled = scale_lr(with_decay(program, wd or 0.0), lr)
-        layout = _layout(scaled)
+        layout = _layout(scale_lr(with_decay(program, 1.0), 2.0))  # its longest form: one layout
         loss = self.evaluator(seed, split, LOSS, layout).evaluate([scaled])[0]
         accuracy = None
         if split == "test" and reports_accuracy(self.task):
@@ -118,7 +118,8 @@ class ProgramTrainer:
 
 
 def _layout(program: Program) -> Layout:
-    """The default layout, or for a program too long for it one that holds it."""
+    """The default layout, or for a program too long for it one that holds it (sized by the
+    program with its lr factor and weight decay statements, so every setting shares it)."""
     try:
         encode(program, Layout())
     except EncodeError:
