@@ -55,14 +55,14 @@ def main(argv: list[str] | None = None) -> int:
         moments, names = [], {}  # names: program text -> its name (where it was first best)
         for run in args.runs:
             for minute, text in best_at(RunStore.open_readonly(run), args.minutes).items():
-                names.setdefault(text, f"{run.name}@{minute:g}min")
-                moments.append((run.name, minute, text))
+                name = names.setdefault(text, f"{run.name}@{minute:g}min")
+                moments.append((run.name, f"{minute:g}", name))
         programs = {name: parse(text) for text, name in names.items()}
         for path in args.also:
             if path.stem in programs:
                 raise SymoptError(f"--also {path}: the name {path.stem!r} is taken; rename it")
             programs[path.stem] = read_program(path)
-            moments.append(("-", None, path.stem))
+            moments.append(("-", "-", path.stem))
         result = run_benchmark(programs, suite_tasks("heldout"), seeds=args.seeds,
                                baselines=["AdamW"], backend=args.backend,
                                log=lambda line: print(line, flush=True))  # fmt: skip
@@ -73,16 +73,14 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps(result.as_dict(), indent=1))
     print("\n| run | minutes | program | wins | ties | losses | per task: test loss vs AdamW |")
     print("|---|---|---|---|---|---|---|")
-    for run, minute, text in moments:
-        name = names[text] if minute is not None else text
+    for run, minute, name in moments:
         cells, counts = [], {"win": 0, "tie": 0, "loss": 0}
         for task in result.tasks:
             entry, adamw = task.entry(name), task.entry("AdamW")
             counts[entry.verdict] += 1
             cells.append(f"{task.task} {entry.report.mean:.4f}/{adamw.report.mean:.4f} "
                          f"{entry.verdict}")  # fmt: skip
-        when = "-" if minute is None else f"{minute:g}"
-        print(f"| {run} | {when} | {name} | {counts['win']} | {counts['tie']} | "
+        print(f"| {run} | {minute} | {name} | {counts['win']} | {counts['tie']} | "
               f"{counts['loss']} | " + "; ".join(cells) + " |")  # fmt: skip
     return 0
 

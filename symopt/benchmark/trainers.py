@@ -93,6 +93,7 @@ class ProgramTrainer:
     def __init__(self, task: Task) -> None:
         self.task = task
         self.cache: dict[tuple[int, str, str, Layout], Evaluator] = {}
+        self.layouts: dict[Program, Layout] = {}
 
     def evaluator(
         self, seed: int, split: str, metric: str, layout: Layout | None = None
@@ -109,7 +110,9 @@ class ProgramTrainer:
         none added); accuracy is measured on test only (tuning reads the validation loss
         alone)."""
         scaled = scale_lr(with_decay(program, wd or 0.0), lr)
-        layout = _layout(scale_lr(with_decay(program, 1.0), 2.0))  # its longest form: one layout
+        if program not in self.layouts:  # sized once, by its longest form: every setting shares it
+            self.layouts[program] = _layout(scale_lr(with_decay(program, 1.0), 2.0))
+        layout = self.layouts[program]
         loss = self.evaluator(seed, split, LOSS, layout).evaluate([scaled])[0]
         accuracy = None
         if split == "test" and reports_accuracy(self.task):
@@ -118,8 +121,7 @@ class ProgramTrainer:
 
 
 def _layout(program: Program) -> Layout:
-    """The default layout, or for a program too long for it one that holds it (sized by the
-    program with its lr factor and weight decay statements, so every setting shares it)."""
+    """The default layout, or for a program too long for it one that holds it."""
     try:
         encode(program, Layout())
     except EncodeError:
